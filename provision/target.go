@@ -1,0 +1,36 @@
+package provision
+
+import (
+	"context"
+
+	"github.com/hashicorp/hcl/v2"
+)
+
+// TargetAttrs are a target's decoded, non-secret settings (a path, a service
+// name, the variable name). They are recorded in state so that a target removed
+// from the stack can still be unbound.
+type TargetAttrs map[string]string
+
+// Target is a place that receives a Redis URL: a .env file, a Cloud Run
+// service.
+//
+// Write and Remove must be idempotent and must change nothing but the one
+// value rediskit owns.
+type Target interface {
+	// Type is the first label of the target block, e.g. "dotenv".
+	Type() string
+	// Decode decodes the target block's attributes other than "redis".
+	Decode(body hcl.Body, dc *DecodeContext) (TargetAttrs, hcl.Diagnostics)
+	// Read returns the value currently set and whether one is set at all.
+	Read(ctx context.Context, attrs TargetAttrs) (value string, set bool, err error)
+	// Write sets the value, creating what holds it when needed.
+	Write(ctx context.Context, attrs TargetAttrs, url string) error
+	// Remove unsets the value. Removing an unset value is not an error.
+	Remove(ctx context.Context, attrs TargetAttrs) error
+}
+
+// Describer is optionally implemented by a Target to name where it writes,
+// for plans ("REDIS_URL in .env").
+type Describer interface {
+	Describe(attrs TargetAttrs) string
+}
