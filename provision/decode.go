@@ -4,6 +4,7 @@ import (
 	"path/filepath"
 
 	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
 )
 
 // DecodeContext is what an adapter needs to decode its block.
@@ -22,4 +23,16 @@ func (dc *DecodeContext) Path(p string) string {
 		return p
 	}
 	return filepath.Join(dc.Dir, p)
+}
+
+// AttrRange returns the source range of attribute name's value in body, or
+// the body's missing-item range when the attribute is absent, so that a
+// diagnostic about a decoded value can point at the line that set it.
+func AttrRange(body hcl.Body, name string) hcl.Range {
+	if syn, ok := body.(*hclsyntax.Body); ok {
+		if a, ok := syn.Attributes[name]; ok {
+			return a.Expr.Range()
+		}
+	}
+	return body.MissingItemRange()
 }

@@ -31,6 +31,9 @@ const (
 	BackendCreating = "creating"
 	// BackendActive is the backend that serves the redis block's URL.
 	BackendActive = "active"
+	// BackendStandby is a backend created for a provider switch that is
+	// verified but not yet serving: targets still point at the old one.
+	BackendStandby = "standby"
 	// BackendRetained is a former backend kept after a migration for rollback.
 	BackendRetained = "retained"
 )
@@ -39,6 +42,9 @@ const (
 type RedisState struct {
 	Name     string          `json:"name"`
 	Backends []*BackendState `json:"backends"`
+	// PreventDestroy is copied from the stack so that removing the redis
+	// block from the stack does not silently lift the protection.
+	PreventDestroy bool `json:"prevent_destroy,omitempty"`
 }
 
 // BackendState is one backend of a redis block.
@@ -128,10 +134,10 @@ func (s *State) RemoveTarget(typ, name string) {
 	s.Targets = kept
 }
 
-// Active returns the backend with status active or creating, or nil.
+// Active returns the backend that serves the redis block now, or nil.
 func (r *RedisState) Active() *BackendState {
 	for _, b := range r.Backends {
-		if b.Status == BackendActive || b.Status == BackendCreating {
+		if b.Status == BackendActive {
 			return b
 		}
 	}

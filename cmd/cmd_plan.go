@@ -1,0 +1,58 @@
+package cmd
+
+import (
+	"context"
+
+	"github.com/rediskit/rediskit/provision"
+	"github.com/spf13/cobra"
+)
+
+type planOptions struct {
+	stack            string
+	detailedExitCode bool
+	destroy          bool
+}
+
+func newPlanCmd(a *app) *cobra.Command {
+	opts := &planOptions{}
+	c := &cobra.Command{
+		Use:   "plan [STACK]",
+		Short: "Show what apply would change, after refreshing what is recorded",
+		Args:  cobra.MaximumNArgs(1),
+		RunE: func(c *cobra.Command, args []string) error {
+			opts.stack = stackPath(args)
+			return runPlan(c.Context(), a, opts)
+		},
+	}
+	c.Flags().BoolVar(&opts.detailedExitCode, "detailed-exitcode", false, "exit 0 when nothing would change, 2 when something would")
+	c.Flags().BoolVar(&opts.destroy, "destroy", false, "plan to remove everything the state records")
+	return c
+}
+
+func runPlan(ctx context.Context, a *app, opts *planOptions) error {
+	stack, reg, err := a.loadStack(opts.stack)
+	if err != nil {
+		return err
+	}
+	s, err := a.openState(ctx, stack, reg, "plan")
+	if err != nil {
+		return err
+	}
+	defer s.unlock()
+	plan, err := makePlan(ctx, s, stack, opts.destroy)
+	if err != nil {
+		return err
+	}
+	a.view().Plan(plan)
+	if opts.detailedExitCode && plan.HasChanges() {
+		return &exitCodeError{code: exitChanges}
+	}
+	return nil
+}
+
+func makePlan(ctx context.Context, s *session, stack *provision.Stack, destroy bool) (*provision.Plan, error) {
+	if destroy {
+		return s.engine.PlanDestroy(ctx, stack, s.state)
+	}
+	return s.engine.Plan(ctx, stack, s.state)
+}

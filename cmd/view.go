@@ -1,0 +1,44 @@
+package cmd
+
+import (
+	"time"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/rediskit/rediskit/provision"
+)
+
+// view renders what commands produce, for people (viewHuman) or for
+// pipelines as JSON lines (viewJSON). Commands never format output
+// themselves.
+type view interface {
+	// Diagnostics shows configuration problems with their source.
+	Diagnostics(diags hcl.Diagnostics, files map[string]*hcl.File)
+	// Plan shows a plan's changes and summary.
+	Plan(p *provision.Plan)
+	// Event shows progress of a refresh or apply.
+	Event(ev provision.Event)
+	// LockWait tells that the state is locked and when the next try is.
+	LockWait(held *provision.LockError, next time.Duration)
+	// Outputs shows each redis block's URL (masked unless revealed).
+	Outputs(outs []outputValue)
+	// Result closes a command with its outcome line.
+	Result(r result)
+	// Error shows an error that ends the command.
+	Error(err error)
+}
+
+// outputValue is one redis block's URL for `rediskit output`.
+type outputValue struct {
+	Name      string `json:"name"`
+	Provider  string `json:"provider"`
+	URL       string `json:"url"`
+	Sensitive bool   `json:"sensitive"`
+}
+
+// result is a command's closing line, as data.
+type result struct {
+	// Kind is "apply", "destroy", "plan", "verify", "no_changes", ...
+	Kind    string
+	Message string
+	Summary *provision.Summary
+}

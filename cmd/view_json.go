@@ -1,0 +1,153 @@
+package cmd
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/rediskit/rediskit/provision"
+)
+
+// jsonUIVersion is the version of the JSON stream. Fields are only ever
+// added; a change that removes or renames one needs a new major version.
+const jsonUIVersion = "1.0"
+
+// viewJSON writes one JSON object per line to stdout, each with a "type",
+// for pipelines. Secrets are masked exactly as in the human view.
+type viewJSON struct {
+	out     io.Writer
+	started bool
+}
+
+var _ view = (*viewJSON)(nil)
+
+func newJSONView(out io.Writer) *viewJSON { return &viewJSON{out: out} }
+
+func (v *viewJSON) emit(level, typ, msg string, fields map[string]any) {
+	if !v.started {
+		v.started = true
+		v.emit("info", "version", "rediskit "+Version, map[string]any{"rediskit": Version, "ui": jsonUIVersion})
+	}
+	line := map[string]any{"@level": level, "@message": msg, "@timestamp": time.Now().UTC().Format(time.RFC3339Nano), "type": typ}
+	for k, val := range fields {
+		line[k] = val
+	}
+	b, err := json.Marshal(line)
+	if err != nil {
+		b, _ = json.Marshal(map[string]any{"@level": "error", "type": "log", "@message": "cannot encode event: " + err.Error()})
+	}
+	_, _ = v.out.Write(append(b, '\n'))
+}
+
+func (v *viewJSON) Diagnostics(diags hcl.Diagnostics, _ map[string]*hcl.File) {
+	for _, d := range diags {
+		level := "error"
+		if d.Severity == hcl.DiagWarning {
+			level = "warn"
+		}
+		v.emit(level, "diagnostic", d.Summary, map[string]any{"diagnostic": jsonDiagnostic(d)})
+	}
+}
+
+func jsonDiagnostic(d *hcl.Diagnostic) map[string]any {
+	out := map[string]any{"severity": map[bool]string{true: "error", false: "warning"}[d.Severity == hcl.DiagError],
+		"summary": d.Summary, "detail": d.Detail}
+	if d.Subject != nil {
+		out["range"] = map[string]any{"filename": d.Subject.Filename,
+			"start": map[string]int{"line": d.Subject.Start.Line, "column": d.Subject.Start.Column, "byte": d.Subject.Start.Byte},
+			"end":   map[string]int{"line": d.Subject.End.Line, "column": d.Subject.End.Column, "byte": d.Subject.End.Byte}}
+	}
+	return out
+}
+
+func (v *viewJSON) Error(err error) {
+	v.emit("error", "diagnostic", err.Error(), map[string]any{"diagnostic": map[string]any{
+		"severity": "error", "summary": err.Error(), "detail": ""}})
+}
+
+func (v *viewJSON) Plan(p *provision.Plan) {
+	for _, c := range p.Changes {
+		if c.Drift != "" {
+			v.emit("info", "resource_drift", c.Address+": "+c.Drift, map[string]any{"change": c})
+		}
+	}
+	for _, c := range p.Changes {
+		if c.Action != provision.NoOp {
+			v.emit("info", "planned_change", c.Address+": plan to "+string(c.Action), map[string]any{"change": c})
+		}
+	}
+	s := p.Summary()
+	op := "plan"
+	if p.Destroy {
+		op = "destroy"
+	}
+	v.emit("info", "change_summary", "Plan: "+summaryLine(s), map[string]any{"changes": summaryFields(s, op)})
+}
+
+func summaryFields(s provision.Summary, op string) map[string]any {
+	return map[string]any{"create": s.Create, "update": s.Update, "replace": s.Replace, "delete": s.Delete,
+		"bind": s.Bind, "unbind": s.Unbind, "operation": op}
+}
+
+func (v *viewJSON) Event(ev provision.Event) {
+	switch ev.Type {
+	case provision.EventVerify:
+		v.emit(verifyLevel(ev.Verify), string(ev.Type), ev.Address+": "+ev.Message,
+			map[string]any{"verify": jsonVerify(ev.Address, ev.Verify)})
+	case provision.EventWarning:
+		v.emit("warn", "log", ev.Address+": "+ev.Message, nil)
+	case provision.EventRefresh:
+		v.emit("info", "refresh_complete", ev.Message, nil)
+	default:
+		level := "info"
+		if ev.Type == provision.EventApplyErrored {
+			level = "error"
+		}
+		v.emit(level, string(ev.Type), ev.Address+": "+string(ev.Action)+" "+ev.Message, map[string]any{"hook": map[string]any{
+			"address": ev.Address, "action": ev.Action, "elapsed_seconds": ev.Elapsed.Seconds(), "message": ev.Message}})
+	}
+}
+
+func verifyLevel(r *provision.VerifyResult) string {
+	if r.Passed {
+		return "info"
+	}
+	if r.Unreachable {
+		return "warn"
+	}
+	return "error"
+}
+
+func jsonVerify(addr string, r *provision.VerifyResult) map[string]any {
+	out := map[string]any{"address": addr, "passed": r.Passed, "unreachable": r.Unreachable, "checks": r.Checks,
+		"latency_median_ms": float64(r.LatencyMedian.Microseconds()) / 1000, "latency_worst_ms": float64(r.LatencyWorst.Microseconds()) / 1000,
+		"billable_commands": r.BillableCommands, "failure": r.Failure}
+	if r.Err != nil {
+		out["error"] = r.Err.Error()
+	}
+	return out
+}
+
+func (v *viewJSON) LockWait(held *provision.LockError, next time.Duration) {
+	v.emit("warn", "lock_wait", held.Error(), map[string]any{"lock": held.Info, "retry_in_seconds": next.Seconds()})
+}
+
+func (v *viewJSON) Outputs(outs []outputValue) {
+	m := map[string]any{}
+	for _, o := range outs {
+		m[o.Name] = o
+	}
+	v.emit("info", "outputs", fmt.Sprintf("Outputs: %d", len(outs)), map[string]any{"outputs": m})
+}
+
+func (v *viewJSON) Result(r result) {
+	fields := map[string]any{"result": r.Kind}
+	typ := "log"
+	if r.Summary != nil {
+		typ = "change_summary"
+		fields["changes"] = summaryFields(*r.Summary, r.Kind)
+	}
+	v.emit("info", typ, r.Message, fields)
+}

@@ -1,0 +1,19 @@
+// Package providers lists the adapters rediskit ships: the backends that
+// run a Redis and the targets that receive its URL. The list is explicit;
+// nothing registers itself.
+package providers
+
+import (
+	"github.com/rediskit/rediskit/providers/dotenv"
+	"github.com/rediskit/rediskit/providers/local"
+	"github.com/rediskit/rediskit/provision"
+)
+
+// Default returns a registry with every adapter. Adapters build their API
+// clients lazily, so listing one costs nothing until a stack uses it.
+func Default(env provision.Env) *provision.Registry {
+	reg := provision.NewRegistry()
+	reg.AddBackend(local.New(env))
+	reg.AddTarget(dotenv.New())
+	return reg
+}

@@ -1,0 +1,193 @@
+package provision
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// ApplyOptions tune one apply.
+type ApplyOptions struct {
+	// Stop reports whether the user asked to stop (Ctrl-C). Apply checks it
+	// between steps, so a step in flight always finishes and is recorded.
+	Stop func() bool
+	// SkipVerify skips verification (destroy needs none).
+	SkipVerify bool
+}
+
+// applier carries one apply's progress.
+type applier struct {
+	e         *Engine
+	plan      *Plan
+	st        *State
+	opts      ApplyOptions
+	instances map[string]*Instance // current instance per redis name
+	touched   map[string]bool      // redis names changed in this run
+	verified  map[string]bool
+}
+
+// Apply carries out plan, writing st after every step. It returns
+// ErrInterrupted when opts.Stop asked it to stop between steps.
+func (e *Engine) Apply(ctx context.Context, plan *Plan, st *State, opts ApplyOptions) error {
+	a := &applier{e: e, plan: plan, st: st, opts: opts, instances: map[string]*Instance{},
+		touched: map[string]bool{}, verified: map[string]bool{}}
+	for name, inst := range plan.instances {
+		a.instances[name] = inst
+	}
+	for _, c := range plan.Changes {
+		if opts.Stop != nil && opts.Stop() {
+			return ErrInterrupted
+		}
+		if err := a.step(ctx, c); err != nil {
+			return err
+		}
+	}
+	return a.promote(ctx)
+}
+
+func (a *applier) step(ctx context.Context, c *Change) error {
+	if c.Action == NoOp && (c.IsRedis() || !a.touched[c.Redis]) {
+		return nil
+	}
+	start := time.Now()
+	a.e.emit(Event{Type: EventApplyStart, Address: c.Address, Action: c.Action, Message: c.Reason})
+	err := a.run(ctx, c)
+	elapsed := time.Since(start)
+	if err != nil {
+		a.e.emit(Event{Type: EventApplyErrored, Address: c.Address, Action: c.Action, Message: err.Error(), Elapsed: elapsed})
+		return fmt.Errorf("%s (%s %s): %w", c.Address, c.Action, c.Type, err)
+	}
+	a.e.emit(Event{Type: EventApplyComplete, Address: c.Address, Action: c.Action, Elapsed: elapsed})
+	return nil
+}
+
+func (a *applier) run(ctx context.Context, c *Change) error {
+	switch c.Action {
+	case Create:
+		return a.create(ctx, c)
+	case Update:
+		return a.update(ctx, c)
+	case Replace:
+		if err := a.deleteBackend(ctx, c.Redis, c.Type); err != nil {
+			return err
+		}
+		return a.create(ctx, c)
+	case Delete:
+		return a.deleteBackend(ctx, c.Redis, c.Type)
+	case Bind, NoOp:
+		return a.bind(ctx, c)
+	case Unbind:
+		return a.unbind(ctx, c)
+	}
+	return fmt.Errorf("unknown action %q", c.Action)
+}
+
+func (a *applier) save(ctx context.Context) error {
+	a.st.RediskitVersion = a.e.Version
+	if err := a.e.Store.Write(ctx, a.st); err != nil {
+		return fmt.Errorf("write state to %s: %w", a.e.Store.Describe(), err)
+	}
+	return nil
+}
+
+func (a *applier) backendFor(typ string) (Backend, error) {
+	b, ok := a.e.Registry.Backend(typ)
+	if !ok {
+		return nil, fmt.Errorf("backend type %q is not known to this rediskit", typ)
+	}
+	return b, nil
+}
+
+func (a *applier) progress(c *Change) func(string) {
+	start := time.Now()
+	return func(msg string) {
+		a.e.emit(Event{Type: EventApplyProgress, Address: c.Address, Action: c.Action, Message: msg, Elapsed: time.Since(start)})
+	}
+}
+
+func (a *applier) create(ctx context.Context, c *Change) error {
+	rb := a.plan.stack.RedisByName(c.Redis)
+	backend, err := a.backendFor(c.Type)
+	if err != nil {
+		return err
+	}
+	rs := a.st.EnsureRedis(c.Redis)
+	rs.PreventDestroy = rb.PreventDestroy
+	bs := rs.Backend(c.Type)
+	if bs == nil || bs.Status != BackendCreating {
+		rs.RemoveBackend(c.Type)
+		bs = &BackendState{Type: c.Type, Status: BackendCreating, CreatedAt: a.e.now()}
+		rs.Backends = append(rs.Backends, bs)
+	}
+	if err := a.save(ctx); err != nil { // the intent, before anything is created
+		return err
+	}
+	inst, err := backend.Create(ctx, CreateRequest{Name: c.Redis, Spec: rb.Specs[c.Type], Pending: bs.Pending,
+		Record: func(p map[string]string) error { bs.Pending = p; return a.save(ctx) }, Progress: a.progress(c)})
+	if err != nil {
+		return err
+	}
+	a.recordInstance(rs, bs, inst)
+	if err := a.save(ctx); err != nil {
+		return err
+	}
+	return a.verify(ctx, c, rb, true)
+}
+
+// recordInstance stores what Create or Update returned. A backend created
+// beside a serving one (a provider switch) waits as standby until the
+// targets point at it.
+func (a *applier) recordInstance(rs *RedisState, bs *BackendState, inst *Instance) {
+	bs.ID, bs.Attrs, bs.Pending = inst.ID, inst.Attrs, nil
+	bs.URLFingerprint = Fingerprint(a.st.Lineage, inst.URL)
+	bs.Status = BackendActive
+	if other := rs.Active(); other != nil && other != bs {
+		bs.Status = BackendStandby
+	}
+	a.instances[rs.Name] = inst
+	a.touched[rs.Name] = true
+}
+
+func (a *applier) update(ctx context.Context, c *Change) error {
+	rb := a.plan.stack.RedisByName(c.Redis)
+	backend, err := a.backendFor(c.Type)
+	if err != nil {
+		return err
+	}
+	rs := a.st.EnsureRedis(c.Redis)
+	rs.PreventDestroy = rb.PreventDestroy
+	bs := rs.Backend(c.Type)
+	inst := a.instances[c.Redis]
+	if len(c.Attrs) > 0 {
+		if inst, err = backend.Update(ctx, bs.Record(c.Redis), rb.Specs[c.Type]); err != nil {
+			return err
+		}
+	}
+	a.recordInstance(rs, bs, inst)
+	if err := a.save(ctx); err != nil {
+		return err
+	}
+	return a.verify(ctx, c, rb, false)
+}
+
+func (a *applier) deleteBackend(ctx context.Context, name, typ string) error {
+	backend, err := a.backendFor(typ)
+	if err != nil {
+		return err
+	}
+	rs := a.st.RedisByName(name)
+	if rs == nil || rs.Backend(typ) == nil {
+		return nil
+	}
+	bs := rs.Backend(typ)
+	if bs.ID != "" || bs.Status != BackendCreating {
+		if err := backend.Delete(ctx, bs.Record(name)); err != nil {
+			return err
+		}
+	}
+	rs.RemoveBackend(typ)
+	a.st.PruneEmpty()
+	delete(a.instances, name)
+	a.touched[name] = true
+	return a.save(ctx)
+}

@@ -1,0 +1,73 @@
+package provision
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"time"
+)
+
+// ErrInterrupted is returned when a run stopped at a safe point because the
+// user asked it to (Ctrl-C). State records everything done until then.
+var ErrInterrupted = errors.New("interrupted")
+
+// Engine plans and applies stacks against a state store.
+type Engine struct {
+	Registry *Registry
+	Store    StateStore
+	// Version is rediskit's version, recorded in state.
+	Version string
+	// Observe receives events as they happen; nil drops them.
+	Observe func(Event)
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+}
+
+func (e *Engine) emit(ev Event) {
+	if e.Observe != nil {
+		e.Observe(ev)
+	}
+}
+
+func (e *Engine) now() time.Time {
+	if e.Now != nil {
+		return e.Now()
+	}
+	return time.Now().UTC()
+}
+
+// ReadState reads the state, or returns a fresh empty one with a new lineage
+// when nothing was written yet.
+func (e *Engine) ReadState(ctx context.Context) (*State, error) {
+	st, err := e.Store.Read(ctx)
+	if err != nil || st != nil {
+		return st, err
+	}
+	return NewState(newLineage()), nil
+}
+
+func newLineage() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	h := hex.EncodeToString(b[:])
+	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
+}
+
+// Plan refreshes what st records and diffs it against the stack.
+func (e *Engine) Plan(ctx context.Context, stack *Stack, st *State) (*Plan, error) {
+	r, err := e.Refresh(ctx, stack, st)
+	if err != nil {
+		return nil, err
+	}
+	return Diff(stack, st, r, e.Registry)
+}
+
+// PlanDestroy refreshes st and plans to remove everything it records.
+func (e *Engine) PlanDestroy(ctx context.Context, stack *Stack, st *State) (*Plan, error) {
+	r, err := e.Refresh(ctx, nil, st)
+	if err != nil {
+		return nil, err
+	}
+	return DiffDestroy(stack, st, r, e.Registry)
+}

@@ -1,0 +1,29 @@
+package provision
+
+import "time"
+
+// EventType names what an Event reports. The names match the JSON stream's
+// "type" field.
+type EventType string
+
+// Event types emitted while planning and applying.
+const (
+	EventRefresh       EventType = "refresh_complete"
+	EventApplyStart    EventType = "apply_start"
+	EventApplyProgress EventType = "apply_progress"
+	EventApplyComplete EventType = "apply_complete"
+	EventApplyErrored  EventType = "apply_errored"
+	EventVerify        EventType = "verify_result"
+	EventWarning       EventType = "warning"
+)
+
+// Event is one thing that happened during a run, for views to render.
+type Event struct {
+	Type    EventType
+	Address string
+	Action  Action
+	// Message is human text; it never holds a secret.
+	Message string
+	Elapsed time.Duration
+	Verify  *VerifyResult
+}
