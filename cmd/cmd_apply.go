@@ -83,10 +83,10 @@ func runApply(ctx context.Context, a *app, opts *applyOptions) error {
 
 func completeLine(op string, s provision.Summary) string {
 	if op == "destroy" {
-		return fmt.Sprintf("Destroy complete! %d backends deleted, %d targets unbound.", s.Delete, s.Unbind)
+		return fmt.Sprintf("Destroy complete! %s deleted, %s unbound.", plural(s.Delete, "backend"), plural(s.Unbind, "target"))
 	}
-	return fmt.Sprintf("Apply complete! %d created, %d updated, %d replaced, %d deleted; %d targets bound, %d unbound.",
-		s.Create, s.Update, s.Replace, s.Delete, s.Bind, s.Unbind)
+	return fmt.Sprintf("Apply complete! %d created, %d updated, %d replaced, %d deleted; %s bound, %d unbound.",
+		s.Create, s.Update, s.Replace, s.Delete, plural(s.Bind, "target"), s.Unbind)
 }
 
 // confirm asks for the literal answer "yes" on a terminal. Without one it

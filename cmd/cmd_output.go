@@ -3,6 +3,8 @@ package cmd
 import (
 	"context"
 	"fmt"
+	"os"
+	"strings"
 
 	"github.com/rediskit/rediskit/provision"
 	"github.com/spf13/cobra"
@@ -21,10 +23,7 @@ func newOutputCmd(a *app) *cobra.Command {
 		Short: "Print the URL of each redis block, password masked unless --reveal",
 		Args:  cobra.MaximumNArgs(2),
 		RunE: func(c *cobra.Command, args []string) error {
-			opts.stack = stackPath(args)
-			if len(args) == 2 {
-				opts.name = args[1]
-			}
+			opts.stack, opts.name = outputArgs(args)
 			return runOutput(c.Context(), a, opts)
 		},
 	}
@@ -65,4 +64,19 @@ func runOutput(ctx context.Context, a *app, opts *outputOptions) error {
 	}
 	a.view().Outputs(outs)
 	return nil
+}
+
+// outputArgs tells `output NAME` from `output STACK`: an argument that is an
+// existing path or ends in .hcl is the stack.
+func outputArgs(args []string) (stack, name string) {
+	switch len(args) {
+	case 0:
+		return stackPath(nil), ""
+	case 1:
+		if _, err := os.Stat(args[0]); err == nil || strings.HasSuffix(args[0], ".hcl") {
+			return args[0], ""
+		}
+		return stackPath(nil), args[0]
+	}
+	return args[0], args[1]
 }

@@ -60,17 +60,17 @@ func (a *app) verifyTargets(stack *provision.Stack, st *provision.State, r *prov
 			continue
 		}
 		v := r.TargetValue(tb.Type, tb.Attrs)
-		ev := provision.Event{Type: provision.EventWarning, Address: tb.Address()}
+		ev := provision.Event{Type: provision.EventTargetCheck, Address: tb.Address(), Failed: true}
 		switch {
 		case !v.Set:
 			ev.Message = "holds no URL; run `rediskit apply` to write it"
-			failed++
 		case provision.Fingerprint(st.Lineage, v.Value) != want:
 			ev.Message = "holds a different URL than redis." + name + "; run `rediskit apply` to repair it"
-			failed++
 		default:
-			ev.Type, ev.Message = provision.EventVerify, "holds the URL of redis."+name
-			ev.Verify = &provision.VerifyResult{Passed: true, Checks: []provision.CheckResult{{Name: "target", Passed: true, Detail: ev.Message}}}
+			ev.Message, ev.Failed = "holds the URL of redis."+name, false
+		}
+		if ev.Failed {
+			failed++
 		}
 		a.view().Event(ev)
 	}

@@ -10,11 +10,16 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/redis/go-redis/v9/logging"
 )
 
 // Main runs rediskit with args (without the program name) and returns the
 // process's exit code.
 func Main(args []string, streams *Streams, getenv func(string) string) int {
+	// go-redis logs failed dials to os.Stderr on its own; verification
+	// reports every failure itself, through the view.
+	logging.Disable()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	app := newApp(streams, getenv)

@@ -90,6 +90,12 @@ func (v *viewHuman) Event(ev provision.Event) {
 		fmt.Fprintf(v.out, "%s: %s failed after %s\n", ev.Address, actionVerb(ev.Action, false), ev.Elapsed.Round(time.Second))
 	case provision.EventVerify:
 		fmt.Fprintf(v.out, "%s: %s\n", v.paint(ansiBold, ev.Address), verifyLine(ev.Verify, v))
+	case provision.EventTargetCheck:
+		mark := v.paint(ansiGreen, "ok")
+		if ev.Failed {
+			mark = v.paint(ansiRed, "problem")
+		}
+		fmt.Fprintf(v.out, "%s: %s: %s\n", v.paint(ansiBold, ev.Address), mark, ev.Message)
 	case provision.EventWarning:
 		fmt.Fprintf(v.out, "%s %s: %s\n", v.paint(ansiYellow+ansiBold, "Note:"), ev.Address, ev.Message)
 	}

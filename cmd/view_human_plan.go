@@ -103,6 +103,14 @@ func actionPhrase(c *provision.Change) string {
 }
 
 func summaryLine(s provision.Summary) string {
-	return fmt.Sprintf("%d to create, %d to update, %d to replace, %d to delete; %d targets to bind, %d to unbind.",
-		s.Create, s.Update, s.Replace, s.Delete, s.Bind, s.Unbind)
+	return fmt.Sprintf("%d to create, %d to update, %d to replace, %d to delete; %s to bind, %d to unbind.",
+		s.Create, s.Update, s.Replace, s.Delete, plural(s.Bind, "target"), s.Unbind)
+}
+
+// plural writes "1 target" or "2 targets".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }

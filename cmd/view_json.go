@@ -98,6 +98,10 @@ func (v *viewJSON) Event(ev provision.Event) {
 			map[string]any{"verify": jsonVerify(ev.Address, ev.Verify)})
 	case provision.EventWarning:
 		v.emit("warn", "log", ev.Address+": "+ev.Message, nil)
+	case provision.EventTargetCheck:
+		level := map[bool]string{false: "info", true: "error"}[ev.Failed]
+		v.emit(level, string(ev.Type), ev.Address+": "+ev.Message, map[string]any{"target": map[string]any{
+			"address": ev.Address, "passed": !ev.Failed, "message": ev.Message}})
 	case provision.EventRefresh:
 		v.emit("info", "refresh_complete", ev.Message, nil)
 	default:

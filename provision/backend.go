@@ -28,7 +28,7 @@ type Instance struct {
 	// Status is the provider's view of readiness, e.g. "running", "stopped",
 	// "creating". StatusReady means the backend can serve requests.
 	Status string
-	// Reachable is false when the backend is only reachable from a private
+	// Unreachable is set when the backend is only reachable from a private
 	// network (Memorystore), so verification from here cannot be done.
 	Unreachable bool
 	// TLS holds extra trust for the URL's server certificate (PEM), for

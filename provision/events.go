@@ -15,6 +15,8 @@ const (
 	EventApplyErrored  EventType = "apply_errored"
 	EventVerify        EventType = "verify_result"
 	EventWarning       EventType = "warning"
+	// EventTargetCheck reports whether a target holds its redis block's URL.
+	EventTargetCheck EventType = "target_check"
 )
 
 // Event is one thing that happened during a run, for views to render.
@@ -26,4 +28,6 @@ type Event struct {
 	Message string
 	Elapsed time.Duration
 	Verify  *VerifyResult
+	// Failed marks a check event that found a problem.
+	Failed bool
 }

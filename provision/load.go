@@ -31,10 +31,13 @@ var topSchema = &hcl.BodySchema{
 	},
 }
 
-// LoadStack parses and decodes a stack file. The returned stack is usable
+// LoadStack parses and decodes a stack file (a folder means its stack.hcl). The returned stack is usable
 // only when the diagnostics have no errors; it is returned either way so
 // that its Files can render the diagnostics with source.
 func LoadStack(path string, opts LoadOptions) (*Stack, hcl.Diagnostics) {
+	if info, err := os.Stat(path); err == nil && info.IsDir() {
+		path = filepath.Join(path, "stack.hcl")
+	}
 	abs, err := filepath.Abs(path)
 	if err != nil {
 		abs = path
@@ -51,7 +54,25 @@ func LoadStack(path string, opts LoadOptions) (*Stack, hcl.Diagnostics) {
 		return st, diags
 	}
 	diags = append(diags, decodeStack(st, file, opts)...)
-	return st, diags
+	return st, dedupe(diags)
+}
+
+// dedupe drops a diagnostic about the same source range as an earlier one:
+// rediskit's own checks run first and say more than the generic decoder
+// errors that repeat them.
+func dedupe(diags hcl.Diagnostics) hcl.Diagnostics {
+	seen := map[hcl.Range]bool{}
+	out := diags[:0]
+	for _, d := range diags {
+		if d.Subject != nil {
+			if seen[*d.Subject] {
+				continue
+			}
+			seen[*d.Subject] = true
+		}
+		out = append(out, d)
+	}
+	return out
 }
 
 func readFailed(path string, err error) *hcl.Diagnostic {
@@ -69,22 +90,41 @@ func decodeStack(st *Stack, file *hcl.File, opts LoadOptions) hcl.Diagnostics {
 			Detail: "Stack files are written in HCL native syntax (a .hcl file)."}}
 	}
 	diags := checkCredentials(body, "")
-	content, more := body.Content(topSchema)
+	diags = append(diags, unknownTopLevel(body)...)
+	content, _, more := body.PartialContent(topSchema)
 	diags = append(diags, more...)
-	if content == nil {
-		return diags
-	}
 	vars, more := decodeVariables(content.Blocks.OfType("variable"), opts)
 	diags = append(diags, more...)
 	st.Variables = vars
 	dc := &DecodeContext{Eval: evalContext(vars), Dir: st.Dir}
-	diags = append(diags, checkReferences(body, vars)...)
-	if diags.HasErrors() {
-		return diags
+	// A bad reference would make every attribute using it fail again during
+	// decoding; one diagnostic per mistake is enough.
+	if refs := checkReferences(body, vars); refs.HasErrors() {
+		return append(diags, refs...)
 	}
 	diags = append(diags, decodeRedisBlocks(st, content.Blocks.OfType("redis"), dc, opts.Registry)...)
 	diags = append(diags, decodeTargets(st, content.Blocks.OfType("target"), dc, opts.Registry)...)
 	state, more := decodeStateBlock(content.Blocks.OfType("state"), dc)
 	st.State = state
 	return append(diags, more...)
+}
+
+// unknownTopLevel reports what a stack file may not hold at its top level,
+// naming what it may.
+func unknownTopLevel(body *hclsyntax.Body) hcl.Diagnostics {
+	const detail = "A stack file holds variable, redis, target and state blocks."
+	var diags hcl.Diagnostics
+	for _, b := range body.Blocks {
+		switch b.Type {
+		case "variable", "redis", "target", "state":
+			continue
+		}
+		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: fmt.Sprintf("Unknown block type %q", b.Type),
+			Detail: detail + " Remove this block or fix its name.", Subject: b.TypeRange.Ptr()})
+	}
+	for _, a := range sortedAttrs(body) {
+		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: fmt.Sprintf("Unexpected attribute %q", a.Name),
+			Detail: detail + " Attributes go inside one of them.", Subject: a.NameRange.Ptr()})
+	}
+	return diags
 }

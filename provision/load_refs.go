@@ -33,7 +33,7 @@ func checkCredentials(body *hclsyntax.Body, blockType string) hcl.Diagnostics {
 			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError,
 				Summary: fmt.Sprintf("Secrets do not belong in a stack file: %q", name),
 				Detail:  credentialAdvice(name, blockType),
-				Subject: attr.SrcRange.Ptr()})
+				Subject: attr.NameRange.Ptr()})
 		}
 	}
 	for _, b := range body.Blocks {
