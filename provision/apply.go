@@ -141,8 +141,10 @@ func (a *applier) recordInstance(rs *RedisState, bs *BackendState, inst *Instanc
 	bs.ID, bs.Attrs, bs.Pending = inst.ID, inst.Attrs, nil
 	bs.URLFingerprint = Fingerprint(a.st.Lineage, inst.URL)
 	bs.Status = BackendActive
-	if other := rs.Active(); other != nil && other != bs {
-		bs.Status = BackendStandby
+	for _, other := range rs.Backends {
+		if other != bs && other.Status == BackendActive {
+			bs.Status = BackendStandby
+		}
 	}
 	a.instances[rs.Name] = inst
 	a.touched[rs.Name] = true

@@ -102,7 +102,10 @@ func (a *applier) promote(ctx context.Context) error {
 		if next == nil || next.Status != BackendStandby || !a.allTargetsOn(rb.Name, next.URLFingerprint) {
 			continue
 		}
-		if old := rs.Active(); old != nil {
+		for _, old := range rs.Backends {
+			if old == next || old.Status != BackendActive {
+				continue
+			}
 			old.Status = BackendRetained
 			a.e.emit(Event{Type: EventWarning, Address: rb.Address(), Message: fmt.Sprintf(
 				"now served by %s; the %s backend is retained for rollback (`rediskit migrate --to %s`), `rediskit prune` deletes it", next.Type, old.Type, old.Type)})

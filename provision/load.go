@@ -38,15 +38,21 @@ func LoadStack(path string, opts LoadOptions) (*Stack, hcl.Diagnostics) {
 	if info, err := os.Stat(path); err == nil && info.IsDir() {
 		path = filepath.Join(path, "stack.hcl")
 	}
+	src, err := os.ReadFile(path)
+	if err != nil {
+		return &Stack{File: path, Files: map[string]*hcl.File{}}, hcl.Diagnostics{readFailed(path, err)}
+	}
+	return ParseStack(src, path, opts)
+}
+
+// ParseStack decodes a stack from its source; path names it in diagnostics
+// and its folder anchors relative paths.
+func ParseStack(src []byte, path string, opts LoadOptions) (*Stack, hcl.Diagnostics) {
 	abs, err := filepath.Abs(path)
 	if err != nil {
 		abs = path
 	}
 	st := &Stack{File: path, Dir: filepath.Dir(abs), Files: map[string]*hcl.File{}}
-	src, err := os.ReadFile(path)
-	if err != nil {
-		return st, hcl.Diagnostics{readFailed(path, err)}
-	}
 	parser := hclparse.NewParser()
 	file, diags := parser.ParseHCL(src, path)
 	st.Files = parser.Files()
