@@ -14,6 +14,6 @@ import (
 func Default(env provision.Env) *provision.Registry {
 	reg := provision.NewRegistry()
 	reg.AddBackend(local.New(env))
-	reg.AddTarget(dotenv.New())
+	reg.AddTarget(dotenv.New(env))
 	return reg
 }
