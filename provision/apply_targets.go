@@ -21,7 +21,7 @@ func (a *applier) bind(ctx context.Context, c *Change) error {
 	want := Fingerprint(a.st.Lineage, inst.URL)
 	cur, set, err := target.Read(ctx, c.target.Attrs)
 	if err != nil || !set || Fingerprint(a.st.Lineage, cur) != want {
-		if err := target.Write(ctx, c.target.Attrs, inst.URL); err != nil {
+		if err := target.Write(ctx, c.target.Attrs, Connection{URL: inst.URL, CACert: inst.CACert}); err != nil {
 			return err
 		}
 	}

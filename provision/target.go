@@ -21,10 +21,12 @@ type Target interface {
 	Type() string
 	// Decode decodes the target block's attributes other than "redis".
 	Decode(body hcl.Body, dc *DecodeContext) (TargetAttrs, hcl.Diagnostics)
-	// Read returns the value currently set and whether one is set at all.
+	// Read returns the URL currently set and whether one is set at all. A
+	// target that adds to the URL when writing it (a CA file parameter)
+	// strips that again, so that Read returns what Write was given.
 	Read(ctx context.Context, attrs TargetAttrs) (value string, set bool, err error)
 	// Write sets the value, creating what holds it when needed.
-	Write(ctx context.Context, attrs TargetAttrs, url string) error
+	Write(ctx context.Context, attrs TargetAttrs, conn Connection) error
 	// Remove unsets the value. Removing an unset value is not an error.
 	Remove(ctx context.Context, attrs TargetAttrs) error
 }
@@ -33,4 +35,12 @@ type Target interface {
 // for plans ("REDIS_URL in .env").
 type Describer interface {
 	Describe(attrs TargetAttrs) string
+}
+
+// Connection is what a target writes: the URL and, for a server whose
+// certificate comes from the provider's own CA (Memorystore), that CA, which
+// the target must make available to the app beside the URL.
+type Connection struct {
+	URL    string
+	CACert []byte
 }

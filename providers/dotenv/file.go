@@ -32,11 +32,11 @@ func (t *Target) Read(ctx context.Context, attrs provision.TargetAttrs) (string,
 	return value, set, nil
 }
 
-// Write sets the variable to url, creating the file when it is missing (its
+// Write sets the variable to conn.URL, creating the file when it is missing (its
 // folder must exist). It changes no other line, replaces the file atomically
 // and leaves it with mode 0600. Writing the value already there rewrites
 // nothing, but still tightens the file's mode.
-func (t *Target) Write(ctx context.Context, attrs provision.TargetAttrs, url string) error {
+func (t *Target) Write(ctx context.Context, attrs provision.TargetAttrs, conn provision.Connection) error {
 	f, err := t.newEnvFile(ctx, attrs)
 	if err != nil {
 		return err
@@ -45,7 +45,7 @@ func (t *Target) Write(ctx context.Context, attrs provision.TargetAttrs, url str
 	if err != nil {
 		return err
 	}
-	out := Set(src, f.env, url)
+	out := Set(src, f.env, conn.URL)
 	if info != nil && bytes.Equal(out, src) {
 		if info.Mode().Perm() == fileMode {
 			return nil

@@ -72,7 +72,7 @@ func TestWriteCreatesFile(t *testing.T) {
 	ctx, dir := context.Background(), t.TempDir()
 	path := filepath.Join(dir, ".env")
 	target := New(provision.Env{Dir: dir})
-	if err := target.Write(ctx, attrsFor(".env"), secretURL); err != nil {
+	if err := target.Write(ctx, attrsFor(".env"), provision.Connection{URL: secretURL}); err != nil {
 		t.Fatal(err)
 	}
 	if got := readFile(t, path); got != "REDIS_URL="+secretURL+"\n" {
@@ -101,7 +101,7 @@ func TestWriteKeepsOtherLines(t *testing.T) {
 	}
 	defer old.Close()
 
-	if err := New(provision.Env{Dir: dir}).Write(ctx, attrsFor(".env"), secretURL); err != nil {
+	if err := New(provision.Env{Dir: dir}).Write(ctx, attrsFor(".env"), provision.Connection{URL: secretURL}); err != nil {
 		t.Fatal(err)
 	}
 	want := "# Django\r\nDEBUG=1\r\n\r\nexport REDIS_URL=" + secretURL + "\r\nSECRET_KEY=\"a b\"\r\n"
@@ -122,7 +122,7 @@ func TestWriteSameValueRewritesNothing(t *testing.T) {
 	path := filepath.Join(dir, ".env")
 	writeFile(t, path, "A=1\nREDIS_URL="+secretURL+"\n", 0o644)
 	before := stat(t, path)
-	if err := New(provision.Env{Dir: dir}).Write(ctx, attrsFor(".env"), secretURL); err != nil {
+	if err := New(provision.Env{Dir: dir}).Write(ctx, attrsFor(".env"), provision.Connection{URL: secretURL}); err != nil {
 		t.Fatal(err)
 	}
 	after := stat(t, path)
@@ -141,7 +141,7 @@ func TestWriteThroughSymlink(t *testing.T) {
 	if err := os.Symlink("shared.env", link); err != nil {
 		t.Fatal(err)
 	}
-	if err := New(provision.Env{Dir: dir}).Write(ctx, attrsFor(".env"), secretURL); err != nil {
+	if err := New(provision.Env{Dir: dir}).Write(ctx, attrsFor(".env"), provision.Connection{URL: secretURL}); err != nil {
 		t.Fatal(err)
 	}
 	if info, err := os.Lstat(link); err != nil || info.Mode()&os.ModeSymlink == 0 {
@@ -230,7 +230,7 @@ func TestFileErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			attrs := attrsFor(tt.path)
-			errs := map[string]error{"write": target.Write(context.Background(), attrs, secretURL)}
+			errs := map[string]error{"write": target.Write(context.Background(), attrs, provision.Connection{URL: secretURL})}
 			_, _, errs["read"] = target.Read(context.Background(), attrs)
 			errs["remove"] = target.Remove(context.Background(), attrs)
 			for _, op := range tt.ops {
@@ -261,7 +261,7 @@ func TestBadAttrs(t *testing.T) {
 		{"path": ".env", "env": "NOT VALID"},
 		{"path": ".env"},
 	} {
-		err := New(provision.Env{Dir: dir}).Write(context.Background(), attrs, secretURL)
+		err := New(provision.Env{Dir: dir}).Write(context.Background(), attrs, provision.Connection{URL: secretURL})
 		if err == nil || !strings.Contains(err.Error(), "rediskit validate") {
 			t.Errorf("Write(%v) = %v; want an error that says what to run", attrs, err)
 			continue
@@ -279,7 +279,7 @@ func TestCancelled(t *testing.T) {
 	cancel()
 	dir := t.TempDir()
 	path := filepath.Join(dir, ".env")
-	if err := New(provision.Env{Dir: dir}).Write(ctx, attrsFor(".env"), secretURL); err != context.Canceled {
+	if err := New(provision.Env{Dir: dir}).Write(ctx, attrsFor(".env"), provision.Connection{URL: secretURL}); err != context.Canceled {
 		t.Errorf("Write = %v, want context.Canceled", err)
 	}
 	if _, err := os.Stat(path); !os.IsNotExist(err) {
@@ -297,7 +297,7 @@ func TestDecodeThenWrite(t *testing.T) {
 	if diags.HasErrors() {
 		t.Fatal(diags)
 	}
-	if err := New(provision.Env{Dir: dir}).Write(context.Background(), attrs, secretURL); err != nil {
+	if err := New(provision.Env{Dir: dir}).Write(context.Background(), attrs, provision.Connection{URL: secretURL}); err != nil {
 		t.Fatal(err)
 	}
 	if got := readFile(t, filepath.Join(dir, "config", ".env")); got != "CHANNELS_URL="+secretURL+"\n" {
@@ -311,7 +311,7 @@ func TestAbsolutePath(t *testing.T) {
 	ctx, stackDir, other := context.Background(), t.TempDir(), t.TempDir()
 	path := filepath.Join(other, ".env")
 	target := New(provision.Env{Dir: stackDir})
-	if err := target.Write(ctx, attrsFor(path), secretURL); err != nil {
+	if err := target.Write(ctx, attrsFor(path), provision.Connection{URL: secretURL}); err != nil {
 		t.Fatal(err)
 	}
 	if got := readFile(t, path); got != "REDIS_URL="+secretURL+"\n" {
@@ -342,7 +342,7 @@ func TestProjectMoved(t *testing.T) {
 	if diags.HasErrors() {
 		t.Fatal(diags)
 	}
-	if err := New(provision.Env{Dir: oldDir}).Write(ctx, attrs, secretURL); err != nil {
+	if err := New(provision.Env{Dir: oldDir}).Write(ctx, attrs, provision.Connection{URL: secretURL}); err != nil {
 		t.Fatal(err)
 	}
 
@@ -355,7 +355,7 @@ func TestProjectMoved(t *testing.T) {
 		t.Fatalf("Read after the move = %q, %v, %v; want the value written before it", value, set, err)
 	}
 	const newURL = "redis://127.0.0.1:6391/0"
-	if err := moved.Write(ctx, attrs, newURL); err != nil {
+	if err := moved.Write(ctx, attrs, provision.Connection{URL: newURL}); err != nil {
 		t.Fatal(err)
 	}
 	newFile := filepath.Join(newDir, "config", ".env")

@@ -55,13 +55,13 @@ func (f *FakeTarget) Read(ctx context.Context, attrs provision.TargetAttrs) (str
 }
 
 // Write sets the value under the key.
-func (f *FakeTarget) Write(ctx context.Context, attrs provision.TargetAttrs, url string) error {
+func (f *FakeTarget) Write(ctx context.Context, attrs provision.TargetAttrs, conn provision.Connection) error {
 	if f.Fail != nil {
 		if err := f.Fail("write", attrs["key"]); err != nil {
 			return err
 		}
 	}
-	f.Set(attrs["key"], url)
+	f.Set(attrs["key"], conn.URL)
 	return nil
 }
 
