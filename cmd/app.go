@@ -51,6 +51,11 @@ func (a *app) color() bool {
 	return !a.noColor && a.getenv("NO_COLOR") == "" && a.streams.OutTTY
 }
 
+// warn shows a warning from an adapter.
+func (a *app) warn(msg string) {
+	a.view().Event(provision.Event{Type: provision.EventWarning, Message: msg})
+}
+
 // stopRequested is handed to the engine, which checks it between steps.
 func (a *app) stopRequested() bool { return a.stopping.Load() }
 
@@ -80,7 +85,7 @@ func (a *app) parseVars() (map[string]string, hcl.Diagnostics) {
 
 // env is what adapters may read of the world.
 func (a *app) env(dir string) provision.Env {
-	return provision.Env{Getenv: a.getenv, Dir: dir, Executable: selfExecutable()}
+	return provision.Env{Getenv: a.getenv, Dir: dir, Executable: selfExecutable(), Warn: a.warn}
 }
 
 // loadStack loads and validates a stack, rendering diagnostics through the

@@ -97,6 +97,10 @@ func (v *viewHuman) Event(ev provision.Event) {
 		}
 		fmt.Fprintf(v.out, "%s: %s: %s\n", v.paint(ansiBold, ev.Address), mark, ev.Message)
 	case provision.EventWarning:
+		if ev.Address == "" {
+			fmt.Fprintf(v.err, "%s %s\n", v.paint(ansiYellow+ansiBold, "Warning:"), ev.Message)
+			return
+		}
 		fmt.Fprintf(v.out, "%s %s: %s\n", v.paint(ansiYellow+ansiBold, "Note:"), ev.Address, ev.Message)
 	}
 }

@@ -97,7 +97,11 @@ func (v *viewJSON) Event(ev provision.Event) {
 		v.emit(verifyLevel(ev.Verify), string(ev.Type), ev.Address+": "+ev.Message,
 			map[string]any{"verify": jsonVerify(ev.Address, ev.Verify)})
 	case provision.EventWarning:
-		v.emit("warn", "log", ev.Address+": "+ev.Message, nil)
+		msg := ev.Message
+		if ev.Address != "" {
+			msg = ev.Address + ": " + msg
+		}
+		v.emit("warn", "log", msg, nil)
 	case provision.EventTargetCheck:
 		level := map[bool]string{false: "info", true: "error"}[ev.Failed]
 		v.emit(level, string(ev.Type), ev.Address+": "+ev.Message, map[string]any{"target": map[string]any{

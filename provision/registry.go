@@ -15,6 +15,10 @@ type Env struct {
 	// Executable is the rediskit binary, for adapters that start a helper
 	// process of rediskit itself (the local backend's embedded server).
 	Executable string
+	// Warn tells the user something they should know that is not an error
+	// (an emulator endpoint in use). It is never nil in a real run; adapters
+	// must not pass it secrets.
+	Warn func(msg string)
 }
 
 // Registry lists the adapters a run may use. It is built explicitly (see
