@@ -38,6 +38,7 @@ func scriptCmds() map[string]func(ts *testscript.TestScript, neg bool, args []st
 		"holdlock":  cmdHoldLock,
 		"jsonlines": cmdJSONLines,
 		"exitcode":  cmdExitCode,
+		"upstash":   cmdUpstash,
 	}
 }
 

@@ -6,6 +6,7 @@ package providers
 import (
 	"github.com/rediskit/rediskit/providers/dotenv"
 	"github.com/rediskit/rediskit/providers/local"
+	"github.com/rediskit/rediskit/providers/upstash"
 	"github.com/rediskit/rediskit/provision"
 )
 
@@ -14,6 +15,7 @@ import (
 func Default(env provision.Env) *provision.Registry {
 	reg := provision.NewRegistry()
 	reg.AddBackend(local.New(env))
+	reg.AddBackend(upstash.New(env))
 	reg.AddTarget(dotenv.New(env))
 	return reg
 }

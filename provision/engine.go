@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"time"
 )
 
@@ -60,7 +61,34 @@ func (e *Engine) Plan(ctx context.Context, stack *Stack, st *State) (*Plan, erro
 	if err != nil {
 		return nil, err
 	}
-	return Diff(stack, st, r, e.Registry)
+	p, err := Diff(stack, st, r, e.Registry)
+	if err != nil {
+		return nil, err
+	}
+	return p, e.checkCredentials(p)
+}
+
+// CredentialChecker is optionally implemented by a Backend whose API needs
+// credentials, so that a plan that would call it fails before anything is
+// recorded or created.
+type CredentialChecker interface {
+	// CheckCredentials reports missing credentials, naming where they come
+	// from. It makes no call.
+	CheckCredentials() error
+}
+
+func (e *Engine) checkCredentials(p *Plan) error {
+	for _, c := range p.Changes {
+		if !c.IsRedis() || c.Action == NoOp {
+			continue
+		}
+		if cc, ok := e.Registry.backends[c.Type].(CredentialChecker); ok {
+			if err := cc.CheckCredentials(); err != nil {
+				return fmt.Errorf("%s: %w", c.Address, err)
+			}
+		}
+	}
+	return nil
 }
 
 // PlanDestroy refreshes st and plans to remove everything it records.

@@ -23,6 +23,10 @@ type Options struct {
 	// Hostnames are the DNS SANs of the server certificate; default
 	// "localhost". 127.0.0.1 is always an IP SAN.
 	Hostnames []string
+	// CA signs the server certificate when TLS is set; a fresh CA when nil.
+	// Pass one CA to several servers so that one SSL_CERT_FILE trusts them
+	// all. CACertPEM and CAFile then hold this CA.
+	CA *CA
 	// Dir holds the config, data, log and certificates. Empty means a fresh
 	// temporary folder that Close removes; a given Dir is created if missing
 	// and left in place.
@@ -158,7 +162,7 @@ func prepare(opts Options) (*Server, error) {
 	}
 	s.proc = &process{dir: s.dir, extra: opts.ExtraConfig}
 	if opts.TLS {
-		if err := s.writeTLSFiles(opts.Hostnames); err != nil {
+		if err := s.writeTLSFiles(opts.CA, opts.Hostnames); err != nil {
 			if s.removeDir {
 				_ = os.RemoveAll(s.dir)
 			}

@@ -228,3 +228,38 @@ func TestCAIssue(t *testing.T) {
 		t.Error("certificate verified for a name it was not issued for")
 	}
 }
+
+func TestSharedCA(t *testing.T) {
+	ca, err := NewCA()
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := Start(t, Options{TLS: true, CA: ca, Hostnames: []string{"a.example.test"}})
+	b := Start(t, Options{TLS: true, CA: ca})
+	roots := x509.NewCertPool()
+	roots.AppendCertsFromPEM(ca.CertPEM())
+	for _, tc := range []struct {
+		s    *Server
+		name string
+	}{{a, "a.example.test"}, {b, "localhost"}} {
+		if !bytes.Equal(tc.s.CACertPEM, ca.CertPEM()) {
+			t.Errorf("server for %s: CACertPEM is not the given CA", tc.name)
+		}
+		if pem, err := os.ReadFile(tc.s.CAFile); err != nil || !bytes.Equal(pem, ca.CertPEM()) {
+			t.Errorf("server for %s: CAFile does not hold the given CA (err %v)", tc.name, err)
+		}
+		if err := ping(client(t, tc.s, tc.s.Password, &tls.Config{RootCAs: roots, ServerName: tc.name})); err != nil {
+			t.Errorf("PING %s trusting only the given CA: %v", tc.name, err)
+		}
+	}
+	other, err := NewCA()
+	if err != nil {
+		t.Fatal(err)
+	}
+	foreign := x509.NewCertPool()
+	foreign.AppendCertsFromPEM(other.CertPEM())
+	var verr *tls.CertificateVerificationError
+	if err := ping(client(t, a, a.Password, &tls.Config{RootCAs: foreign, ServerName: "a.example.test"})); !errors.As(err, &verr) {
+		t.Errorf("PING trusting another CA: got %v, want a certificate verification error", err)
+	}
+}

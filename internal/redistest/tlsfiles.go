@@ -12,12 +12,16 @@ type tlsFiles struct {
 	cert, key, ca string
 }
 
-// writeTLSFiles makes a CA, issues the server certificate for hostnames
-// (default "localhost") plus 127.0.0.1, and writes all three PEM files.
-func (s *Server) writeTLSFiles(hostnames []string) error {
-	ca, err := NewCA()
-	if err != nil {
-		return err
+// writeTLSFiles issues the server certificate for hostnames (default
+// "localhost") plus 127.0.0.1 from ca, or from a fresh CA when ca is nil, and
+// writes all three PEM files.
+func (s *Server) writeTLSFiles(ca *CA, hostnames []string) error {
+	if ca == nil {
+		fresh, err := NewCA()
+		if err != nil {
+			return err
+		}
+		ca = fresh
 	}
 	if len(hostnames) == 0 {
 		hostnames = []string{"localhost"}

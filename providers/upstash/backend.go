@@ -31,7 +31,10 @@ type Backend struct {
 	now   func() time.Time
 }
 
-var _ provision.Backend = (*Backend)(nil)
+var (
+	_ provision.Backend  = (*Backend)(nil)
+	_ provision.Importer = (*Backend)(nil)
+)
 
 // New returns the upstash backend. Credentials are read lazily, when the
 // first API call needs them, so that a stack with only a standby upstash
@@ -151,12 +154,13 @@ func (b *Backend) Import(ctx context.Context, name, id string) (*provision.Insta
 	if err != nil {
 		return nil, err
 	}
+	// The engine names the address being imported; messages here need not.
 	db, err := readDatabase(ctx, c, strings.TrimSpace(id))
 	if errors.Is(err, provision.ErrNotFound) {
-		return nil, fmt.Errorf("importing %s: no Upstash database with id %q is visible to this API key: %w; copy the id from the database's page in the Upstash console and check that UPSTASH_API_KEY belongs to the team that owns it", name, id, provision.ErrNotFound)
+		return nil, fmt.Errorf("no Upstash database with id %q is visible to this API key: %w; copy the id from the database's page in the Upstash console and check that UPSTASH_API_KEY belongs to the team that owns it", id, provision.ErrNotFound)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("importing %s: %w", name, err)
+		return nil, err
 	}
 	return instanceFrom(db)
 }

@@ -125,8 +125,10 @@ func (d *decoder) failAt(subject, context hcl.Range, summary, detail string) {
 
 func (d *decoder) refuseCredentials() {
 	for _, name := range slices.Sorted(maps.Keys(credentialAttrs)) {
-		if _, ok := d.attrs[name]; ok {
-			d.fail(name, "Credentials do not belong in the stack file",
+		if attr, ok := d.attrs[name]; ok {
+			// The name's range, as the stack loader's own secret check uses,
+			// so that the loader keeps one diagnostic when both fire.
+			d.failAt(attr.NameRange, attr.Range, "Credentials do not belong in the stack file",
 				fmt.Sprintf("Remove %q and set %s in the environment instead (with UPSTASH_EMAIL and UPSTASH_API_KEY for the Upstash Developer API); stack files are committed and must hold no secrets.", name, credentialAttrs[name]))
 		}
 	}

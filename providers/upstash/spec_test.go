@@ -109,7 +109,7 @@ func TestDecodeDiagnostics(t *testing.T) {
 		{"api key in stack", `
   name           = "x"
   primary_region = "us-east-1"
-  api_key        = "secret"`, "Credentials do not belong in the stack file", "4:20-28", "UPSTASH_API_KEY"},
+  api_key        = "secret"`, "Credentials do not belong in the stack file", "4:3-10", "UPSTASH_API_KEY"},
 		{"missing name", `
   primary_region = "us-east-1"`, "Missing required argument", "", "name"},
 		{"unknown attribute", `
