@@ -136,7 +136,10 @@ type session struct {
 // openState takes the state lock for operation (honouring --lock-timeout)
 // and reads the state.
 func (a *app) openState(ctx context.Context, stack *provision.Stack, reg *provision.Registry, operation string) (*session, error) {
-	store := provision.NewFileStore(stack.State.Path)
+	store, err := a.stateStore(stack.State)
+	if err != nil {
+		return nil, err
+	}
 	engine := &provision.Engine{Registry: reg, Store: store, Version: Version, Observe: a.view().Event}
 	info := provision.NewLockInfo(operation, store.Describe(), Version, a.getenv)
 	id, err := provision.LockWithTimeout(ctx, store, info, a.lockTimeout, a.view().LockWait)
@@ -154,4 +157,13 @@ func (a *app) openState(ctx context.Context, stack *provision.Stack, reg *provis
 		return nil, err
 	}
 	return &session{engine: engine, state: st, unlock: unlock}, nil
+}
+
+// stateStore opens the state backend the stack's state block names.
+func (a *app) stateStore(cfg provision.StateConfig) (provision.StateStore, error) {
+	switch cfg.Backend {
+	case "", "local":
+		return provision.NewFileStore(cfg.Path), nil
+	}
+	return nil, fmt.Errorf("state backend %q is not available in this build; use backend = \"local\"", cfg.Backend)
 }

@@ -30,7 +30,10 @@ func (a *app) readState(ctx context.Context, path string) (*provision.State, pro
 	if err != nil {
 		return nil, nil, err
 	}
-	store := provision.NewFileStore(stack.State.Path)
+	store, err := a.stateStore(stack.State)
+	if err != nil {
+		return nil, nil, err
+	}
 	st, err := store.Read(ctx)
 	if err == nil && st == nil {
 		st = provision.NewState("")

@@ -80,7 +80,10 @@ func (a *app) verifyTargets(stack *provision.Stack, st *provision.State, r *prov
 // refreshOnly reads state and refreshes it without taking the lock: the
 // commands that use it change nothing.
 func (a *app) refreshOnly(ctx context.Context, stack *provision.Stack, reg *provision.Registry) (*provision.Engine, *provision.State, *provision.Refreshed, error) {
-	store := provision.NewFileStore(stack.State.Path)
+	store, err := a.stateStore(stack.State)
+	if err != nil {
+		return nil, nil, nil, err
+	}
 	engine := &provision.Engine{Registry: reg, Store: store, Version: Version, Observe: a.view().Event}
 	st, err := engine.ReadState(ctx)
 	if err != nil {
