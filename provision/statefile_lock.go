@@ -30,7 +30,9 @@ func (s *FileStore) lockPath() string { return s.path + ".lock" }
 // taken over. When another process (or another FileStore in this process)
 // holds the lock, Lock returns a *LockError with the holder's info at once.
 //
-// Lock fills in info.ID (a random id), Path, PID and Created when empty.
+// Lock fills in info.ID (a random id), Path, PID and Created when empty. The
+// lock lives in an open file of this store: keep the store reachable until
+// Unlock, since a collected store closes the file and so drops the lock.
 func (s *FileStore) Lock(ctx context.Context, info LockInfo) (string, error) {
 	if err := ctx.Err(); err != nil {
 		return "", err

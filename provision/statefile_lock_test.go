@@ -3,6 +3,7 @@ package provision_test
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -170,7 +171,7 @@ func TestFileStoreLockTakesOverStaleLockFile(t *testing.T) {
 
 // TestFileStoreLockIsExclusive races stores that lock and unlock the same
 // state: however their open, flock and remove calls interleave, no two may
-// hold the lock at once.
+// hold the lock at once, and the lock file always names the holder.
 func TestFileStoreLockIsExclusive(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "state.json")
 	var holders, taken atomic.Int32
@@ -184,6 +185,9 @@ func TestFileStoreLockIsExclusive(t *testing.T) {
 				id := lockSpinning(t, s)
 				if n := holders.Add(1); n != 1 {
 					t.Errorf("%d stores hold the lock at once", n)
+				}
+				if got := lockFileID(path); got != id {
+					t.Errorf("holder %s finds the lock file naming %q", id, got)
 				}
 				taken.Add(1)
 				holders.Add(-1)
@@ -214,4 +218,17 @@ func lockSpinning(t *testing.T, s *provision.FileStore) string {
 		}
 		return id
 	}
+}
+
+// lockFileID returns the id recorded in the lock file beside the state.
+func lockFileID(statePath string) string {
+	data, err := os.ReadFile(statePath + ".lock")
+	if err != nil {
+		return err.Error()
+	}
+	var info provision.LockInfo
+	if err := json.Unmarshal(data, &info); err != nil {
+		return err.Error()
+	}
+	return info.ID
 }

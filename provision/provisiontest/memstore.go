@@ -15,6 +15,7 @@ type MemStore struct {
 	mu     sync.Mutex
 	data   []byte
 	lock   *provision.LockInfo
+	seq    int
 	Writes int
 	// FailWrite, when set, fails the Nth write (1-based) and every one after.
 	FailWrite int
@@ -29,6 +30,10 @@ func (m *MemStore) Lock(ctx context.Context, info provision.LockInfo) (string, e
 	if m.lock != nil {
 		return "", &provision.LockError{Info: *m.lock}
 	}
+	if info.ID == "" {
+		m.seq++
+		info.ID = fmt.Sprintf("mem-%d", m.seq)
+	}
 	m.lock = &info
 	return info.ID, nil
 }
@@ -37,8 +42,11 @@ func (m *MemStore) Lock(ctx context.Context, info provision.LockInfo) (string, e
 func (m *MemStore) Unlock(ctx context.Context, id string) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if m.lock == nil || m.lock.ID != id {
-		return fmt.Errorf("no lock %q held", id)
+	if m.lock == nil {
+		return fmt.Errorf("memstore: not locked")
+	}
+	if m.lock.ID != id {
+		return fmt.Errorf("memstore: lock %q is not held; the lock id is %s", id, m.lock.ID)
 	}
 	m.lock = nil
 	return nil
@@ -55,7 +63,8 @@ func (m *MemStore) Read(ctx context.Context) (*provision.State, error) {
 	return st, json.Unmarshal(m.data, st)
 }
 
-// Write stores st, increasing its serial.
+// Write stores st with the stored serial plus one, refusing a state of
+// another lineage, as every StateStore must.
 func (m *MemStore) Write(ctx context.Context, st *provision.State) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -63,10 +72,28 @@ func (m *MemStore) Write(ctx context.Context, st *provision.State) error {
 	if m.FailWrite > 0 && m.Writes >= m.FailWrite {
 		return fmt.Errorf("memstore: write %d failed", m.Writes)
 	}
-	st.Serial++
-	b, err := json.Marshal(st)
-	m.data = b
-	return err
+	if st.Lineage == "" {
+		return fmt.Errorf("memstore: state has no lineage")
+	}
+	var serial int64
+	if m.data != nil {
+		var prev provision.State
+		if err := json.Unmarshal(m.data, &prev); err != nil {
+			return err
+		}
+		if prev.Lineage != st.Lineage {
+			return fmt.Errorf("memstore: lineage %s, stored %s: %w", st.Lineage, prev.Lineage, provision.ErrLineageMismatch)
+		}
+		serial = prev.Serial
+	}
+	next := *st
+	next.Serial, next.FormatVersion = serial+1, provision.StateFormatVersion
+	b, err := json.Marshal(&next)
+	if err != nil {
+		return err
+	}
+	m.data, st.Serial, st.FormatVersion = b, next.Serial, next.FormatVersion
+	return nil
 }
 
 // Describe names the store.

@@ -1,5 +1,3 @@
-// Package provisiontest holds conformance suites that every adapter of the
-// provision package runs against itself.
 package provisiontest
 
 import (
