@@ -66,6 +66,7 @@ func runApply(ctx context.Context, a *app, opts *applyOptions) error {
 	if !plan.HasChanges() {
 		return nil
 	}
+	a.showPlanCost(ctx, stack, reg, s.state, plan)
 	if err := a.confirm(opts.autoApprove, op); err != nil {
 		return err
 	}

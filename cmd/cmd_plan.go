@@ -44,6 +44,7 @@ func runPlan(ctx context.Context, a *app, opts *planOptions) error {
 		return err
 	}
 	a.view().Plan(plan)
+	a.showPlanCost(ctx, stack, reg, s.state, plan)
 	if opts.detailedExitCode && plan.HasChanges() {
 		return &exitCodeError{code: exitChanges}
 	}

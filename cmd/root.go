@@ -31,6 +31,7 @@ and writes REDIS_URL into a Cloud Run service or a .env file.`,
 	root.AddCommand(
 		newValidateCmd(a), newFmtCmd(a), newPlanCmd(a), newApplyCmd(a), newDestroyCmd(a),
 		newVerifyCmd(a), newOutputCmd(a), newStateCmd(a), newVersionCmd(a), newInternalCmd(a),
+		newCostCmd(a),
 		newImportCmd(a),
 	)
 	return root

@@ -41,11 +41,13 @@ const (
 //	upstash requests N [METHOD [PATH]] the fake received N matching API requests
 //	upstash db NAME KEY=VALUE...       database NAME has these fields (as the fake's JSON)
 //	upstash nosecret FILE...           no database password and not the API key is in the files
+//	upstash stats NAME [daily=N,...] [today=N] [month=N] [storage=BYTES]
+//	                                   what the stats endpoint reports for database NAME
 //
 // count, requests and db may be negated with !.
 func cmdUpstash(ts *testscript.TestScript, neg bool, args []string) {
 	if len(args) == 0 {
-		ts.Fatalf("usage: upstash start|fail|drop-create|hold|reset|add|id|vanish|delete-all|count|requests|db|nosecret ARGS...")
+		ts.Fatalf("usage: upstash start|fail|drop-create|hold|reset|add|id|vanish|delete-all|count|requests|db|nosecret|stats ARGS...")
 	}
 	sub, args := args[0], args[1:]
 	switch sub {
@@ -90,6 +92,8 @@ func cmdUpstash(ts *testscript.TestScript, neg bool, args []string) {
 		upstashDB(ts, neg, args)
 	case "nosecret":
 		upstashNoSecret(ts, args)
+	case "stats":
+		upstashStats(ts, args)
 	default:
 		ts.Fatalf("unknown upstash subcommand %q", sub)
 	}

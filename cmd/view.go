@@ -25,6 +25,10 @@ type view interface {
 	Result(r result)
 	// Error shows an error that ends the command.
 	Error(err error)
+	// PlanCost shows the monthly cost estimate that follows a plan.
+	PlanCost(pc *planCost)
+	// Cost shows `rediskit cost`'s comparison of every provider option.
+	Cost(r *costReport)
 }
 
 // outputValue is one redis block's URL for `rediskit output`.

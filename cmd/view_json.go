@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
+	"github.com/rediskit/rediskit/cost"
 	"github.com/rediskit/rediskit/provision"
 )
 
@@ -158,4 +159,89 @@ func (v *viewJSON) Result(r result) {
 		fields["changes"] = summaryFields(*r.Summary, r.Kind)
 	}
 	v.emit("info", typ, r.Message, fields)
+}
+
+// PlanCost emits one cost_estimate event per backend and the cost warnings
+// as warn-level log events.
+func (v *viewJSON) PlanCost(pc *planCost) {
+	demands := map[string]appDemand{}
+	for _, d := range pc.Demands {
+		demands[d.Address] = d.appDemand
+	}
+	for _, r := range pc.Rows {
+		fields := jsonEstimate(r.Estimate)
+		fields["address"], fields["provider"], fields["role"], fields["prices_as_of"] = r.Address, r.Provider, r.Role, pc.AsOf
+		if r.Role == roleActive {
+			fields["usage"] = jsonDemand(demands[r.Address])
+		}
+		if r.Before != nil {
+			before := jsonEstimate(*r.Before)
+			before["provider"] = r.BeforeProvider
+			fields["before"] = before
+		}
+		msg := fmt.Sprintf("%s (%s, %s): %s a month", r.Address, r.Provider, r.Role, priceOrUnknown(r.Estimate))
+		v.emit("info", "cost_estimate", msg, map[string]any{"cost": fields})
+	}
+	v.costWarnings(pc.Warnings)
+}
+
+// Cost emits one cost_comparison event per redis block.
+func (v *viewJSON) Cost(r *costReport) {
+	for _, s := range r.Sections {
+		c := s.Comparison
+		var opts, breaks []map[string]any
+		for i, o := range c.Options {
+			f := jsonEstimate(o.Estimate)
+			f["active"], f["cheapest"] = o.Active, i == c.Cheapest
+			opts = append(opts, f)
+		}
+		for _, b := range c.BreakEvens {
+			breaks = append(breaks, map[string]any{"option": b.Option.Label, "commands_per_month": b.CommandsPerMonth, "text": b.String()})
+		}
+		msg := s.Address + ": no hosted option has a known price"
+		if c.Cheapest >= 0 {
+			best := c.Options[c.Cheapest]
+			msg = fmt.Sprintf("%s: cheapest is %s at %s a month", s.Address, best.Label, cost.USD(best.MonthlyUSD))
+		}
+		v.emit("info", "cost_comparison", msg, map[string]any{"comparison": map[string]any{
+			"address": s.Address, "usage": jsonDemand(s.appDemand), "options": opts, "break_evens": breaks, "active_role": s.Role,
+			"reference": c.Reference, "prices_as_of": r.AsOf}})
+		v.costWarnings(s.Warnings)
+	}
+}
+
+func (v *viewJSON) costWarnings(ws []costWarning) {
+	for _, w := range ws {
+		v.emit("warn", "log", w.Address+": "+w.Message, map[string]any{"cost_warning": map[string]any{
+			"address": w.Address, "kind": w.Kind, "message": w.Message}})
+	}
+}
+
+func jsonEstimate(e cost.Estimate) map[string]any {
+	notes := e.Notes
+	if notes == nil {
+		notes = []string{}
+	}
+	out := map[string]any{"label": e.Label, "plan": e.Plan, "known": e.Known, "fits": e.Fits, "flat": e.Flat,
+		"basis": e.Basis, "notes": notes}
+	if e.Known {
+		out["monthly_usd"] = cost.Cents(e.MonthlyUSD)
+	}
+	return out
+}
+
+func jsonDemand(d appDemand) map[string]any {
+	dm := d.Demand
+	out := map[string]any{"source": dm.Source, "storage_gb": dm.StorageGB, "commands_known": dm.CommandsKnown}
+	if dm.CommandsKnown {
+		out["commands_per_month"] = dm.CommandsPerMonth
+	}
+	if d.MeasuredBy != "" {
+		out["measured_by"], out["basis"] = d.MeasuredBy, dm.Basis
+	}
+	if b := dm.Model; b != nil {
+		out["model"] = map[string]any{"workers": b.Usage.Workers, "layer": b.Usage.Layer, "messages_per_day": b.Usage.MessagesPerDay,
+			"idle_commands_per_worker": b.IdlePerWorker, "idle_commands": b.IdleCommands, "message_commands": b.MessageCommands}
+	}
+	return out
 }

@@ -12,6 +12,7 @@ func (s *Server) apiMux() *http.ServeMux {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /v2/redis/databases", s.handleList)
 	mux.HandleFunc("GET /v2/redis/database/{id}", s.handleGet)
+	mux.HandleFunc("GET /v2/redis/stats/{id}", s.handleStats)
 	mux.HandleFunc("POST /v2/redis/database", s.handleCreate)
 	mux.HandleFunc("DELETE /v2/redis/database/{id}", s.handleDelete)
 	mux.HandleFunc("POST /v2/redis/{op}/{id}", s.handleOp)

@@ -18,6 +18,7 @@ import (
 //	POST   /__fake/databases       Seed as JSON → DatabaseInfo
 //	DELETE /__fake/databases/{id}  204, or 404 when unknown
 //	GET    /__fake/requests        [Request]
+//	POST   /__fake/stats/{id}      Stats as JSON → 204, or 404 when unknown
 const controlPrefix = "/__fake/"
 
 func (s *Server) controlMux() *http.ServeMux {
@@ -62,6 +63,7 @@ func (s *Server) controlMux() *http.ServeMux {
 	mux.HandleFunc("GET /__fake/requests", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, s.Requests())
 	})
+	mux.HandleFunc("POST /__fake/stats/{id}", s.controlStats)
 	return mux
 }
 

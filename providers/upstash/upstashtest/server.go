@@ -66,6 +66,7 @@ type Server struct {
 	hold     int
 	drops    int
 	requests []Request
+	stats    map[string]Stats // by database id; see SetStats
 }
 
 // NewServer starts a fake listening on 127.0.0.1. The caller must Close it.
