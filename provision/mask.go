@@ -11,7 +11,9 @@ import (
 const Masked = "****"
 
 // MaskURL returns u with its password replaced by Masked. A string that does
-// not parse as a URL is masked whole, since it may be a secret itself.
+// not parse as a URL is masked whole, since it may be a secret itself. The
+// query and fragment are dropped: they are free text that may carry a
+// credential too.
 func MaskURL(u string) string {
 	if u == "" {
 		return ""
@@ -20,15 +22,32 @@ func MaskURL(u string) string {
 	if err != nil || parsed.Host == "" {
 		return Masked
 	}
-	if parsed.User != nil {
-		if _, has := parsed.User.Password(); has {
-			parsed.User = url.UserPassword(parsed.User.Username(), "MASKED")
-		} else {
-			parsed.User = url.User(Masked)
-		}
+	userinfo := maskedUserinfo(parsed.User)
+	parsed.User = nil
+	parsed.RawQuery, parsed.Fragment, parsed.RawFragment = "", "", ""
+	s := parsed.String()
+	if userinfo == "" {
+		return s
 	}
-	parsed.RawQuery = ""
-	return strings.Replace(parsed.String(), "MASKED", Masked, 1)
+	// With a host, String writes "//" right after the scheme, which cannot
+	// hold a slash. Splicing the user part in, rather than rendering a
+	// placeholder and replacing it, leaves no way for the user name, host or
+	// path to be mistaken for the password, and keeps Masked unescaped.
+	i := strings.Index(s, "//") + len("//")
+	return s[:i] + userinfo + "@" + s[i:]
+}
+
+// maskedUserinfo renders the user part of a masked URL: the user name and
+// Masked for the password, or Masked alone when there is no password, since a
+// lone user part is often a token.
+func maskedUserinfo(user *url.Userinfo) string {
+	if user == nil {
+		return ""
+	}
+	if _, has := user.Password(); !has {
+		return Masked
+	}
+	return url.User(user.Username()).String() + ":" + Masked
 }
 
 // Fingerprint identifies a URL without revealing it: equal URLs give equal

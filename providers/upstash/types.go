@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -54,13 +55,15 @@ func decodeDatabase(body []byte) (*Database, error) {
 	return &db, nil
 }
 
-// decodeDatabases decodes a list answer; null counts as empty.
+// decodeDatabases decodes a list answer; null counts as empty, and null
+// entries are dropped since they describe no database (and callers read
+// every entry's fields).
 func decodeDatabases(body []byte) ([]*Database, error) {
 	var dbs []*Database
 	if err := json.Unmarshal(body, &dbs); err != nil {
 		return nil, fmt.Errorf("decoding Upstash database list: %w", err)
 	}
-	return dbs, nil
+	return slices.DeleteFunc(dbs, func(db *Database) bool { return db == nil }), nil
 }
 
 // Secret is a credential returned by the API. It prints as provision.Masked
@@ -81,6 +84,13 @@ func (s Secret) String() string {
 
 // GoString masks the secret for %#v.
 func (s Secret) GoString() string { return strconv.Quote(s.String()) }
+
+// Format masks the secret under every fmt verb. String alone is not enough:
+// fmt skips it for verbs such as %d and then, for a struct holding a Secret,
+// prints the field's raw value inside its bad-verb notice.
+func (s Secret) Format(f fmt.State, verb rune) {
+	fmt.Fprintf(f, fmt.FormatString(f, verb), s.String())
+}
 
 // MarshalJSON masks the secret.
 func (s Secret) MarshalJSON() ([]byte, error) { return json.Marshal(s.String()) }

@@ -40,6 +40,9 @@ func connectionURL(endpoint string, port int64, password string) (string, error)
 	switch {
 	case host == "":
 		return "", errors.New("the API returned no endpoint")
+	case !validHost(host):
+		// Not quoted: an answer this malformed might hold anything.
+		return "", errors.New("the API returned an endpoint that is not a host name or IP address")
 	case port <= 0 || port > 65535:
 		return "", errors.New("the API returned no valid port")
 	case password == "":
@@ -51,4 +54,22 @@ func connectionURL(endpoint string, port int64, password string) (string, error)
 		Host:   net.JoinHostPort(host, strconv.FormatInt(port, 10)),
 	}
 	return u.String(), nil
+}
+
+// validHost reports whether h is an IP address or a host name of ASCII
+// letters, digits, '-', '_' and '.'. Anything else would be percent-escaped
+// in the URL, which net/url (and so every Redis client) then refuses to
+// parse, or worse, reads as a different host.
+func validHost(h string) bool {
+	if net.ParseIP(h) != nil {
+		return true
+	}
+	for _, c := range h {
+		switch {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9', c == '-', c == '_', c == '.':
+		default:
+			return false
+		}
+	}
+	return true
 }
