@@ -159,11 +159,16 @@ func (a *app) openState(ctx context.Context, stack *provision.Stack, reg *provis
 	return &session{engine: engine, state: st, unlock: unlock}, nil
 }
 
-// stateStore opens the state backend the stack's state block names.
+// stateStore opens the state backend the stack's state block names. It
+// refuses a gcs backend while the local state file still holds the state
+// (the state block was changed without `rediskit state migrate`), rather
+// than let a run start over from an empty bucket. No Cloud Storage client is
+// built here: the gcs store builds one on first use.
 func (a *app) stateStore(cfg provision.StateConfig) (provision.StateStore, error) {
-	switch cfg.Backend {
-	case "", "local":
-		return provision.NewFileStore(cfg.Path), nil
+	if cfg.Backend == "gcs" {
+		if err := refuseLeftBehind(cfg); err != nil {
+			return nil, err
+		}
 	}
-	return nil, fmt.Errorf("state backend %q is not available in this build; use backend = \"local\"", cfg.Backend)
+	return openStateStore(cfg)
 }

@@ -1,6 +1,8 @@
 package provision
 
 import (
+	"time"
+
 	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
 )
@@ -80,7 +82,10 @@ type StateConfig struct {
 	Path    string // local: state file path, resolved against the stack's folder
 	Bucket  string // gcs
 	Prefix  string // gcs
-	Range   hcl.Range
+	// LockStaleAfter (gcs) is the age past which a held lock is reported as
+	// probably stale; 0 means the backend's default.
+	LockStaleAfter time.Duration
+	Range          hcl.Range
 }
 
 // RedisByName returns the redis block with that label, or nil.

@@ -176,6 +176,28 @@ func (s *State) PruneEmpty() {
 	s.Redis = kept
 }
 
+// nullEntry names the first null element of st's lists ("redis[0]",
+// "redis[1].backends[0]", "targets[2]"), or "" when there is none. JSON null
+// decodes to a nil pointer, which nothing that walks a state expects.
+func nullEntry(st *State) string {
+	for i, r := range st.Redis {
+		if r == nil {
+			return fmt.Sprintf("redis[%d]", i)
+		}
+		for j, b := range r.Backends {
+			if b == nil {
+				return fmt.Sprintf("redis[%d].backends[%d]", i, j)
+			}
+		}
+	}
+	for i, t := range st.Targets {
+		if t == nil {
+			return fmt.Sprintf("targets[%d]", i)
+		}
+	}
+	return ""
+}
+
 // StateStore keeps state and its lock.
 //
 // Read returns (nil, nil) when no state has been written yet. Write replaces
