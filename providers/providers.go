@@ -5,7 +5,9 @@ package providers
 
 import (
 	"github.com/rediskit/rediskit/providers/dotenv"
+	"github.com/rediskit/rediskit/providers/gcp"
 	"github.com/rediskit/rediskit/providers/local"
+	"github.com/rediskit/rediskit/providers/memorystore"
 	"github.com/rediskit/rediskit/providers/upstash"
 	"github.com/rediskit/rediskit/provision"
 )
@@ -16,6 +18,7 @@ func Default(env provision.Env) *provision.Registry {
 	reg := provision.NewRegistry()
 	reg.AddBackend(local.New(env))
 	reg.AddBackend(upstash.New(env))
+	reg.AddBackend(memorystore.New(env, gcp.New(env)))
 	reg.AddTarget(dotenv.New(env))
 	return reg
 }

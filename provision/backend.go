@@ -31,6 +31,13 @@ type Instance struct {
 	// Unreachable is set when the backend is only reachable from a private
 	// network (Memorystore), so verification from here cannot be done.
 	Unreachable bool
+	// Private marks a backend on a private address that only its own
+	// network (VPC) can reach (Memorystore). Verification then dials with a
+	// short timeout, reports a connection that cannot be made as
+	// VerifyResult.Unreachable rather than as a failure, and, since such a
+	// backend is addressed by IP, checks the certificate chain against
+	// CACert without a host name.
+	Private bool
 	// TLS holds extra trust for the URL's server certificate (PEM), for
 	// providers that use their own CA; nil means the system roots.
 	CACert []byte

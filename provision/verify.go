@@ -22,6 +22,11 @@ type VerifyOptions struct {
 // DefaultVerifyTimeout bounds a verification when VerifyOptions.Timeout is 0.
 const DefaultVerifyTimeout = 15 * time.Second
 
+// PrivateDialTimeout bounds connecting to an Instance.Private backend: from
+// outside its network a private address usually never answers, and that
+// is an expected outcome, not one worth waiting the whole timeout for.
+const PrivateDialTimeout = 3 * time.Second
+
 // Failure kinds reported in VerifyResult.Failure.
 const (
 	FailureAuth    = "auth"    // the password in the URL was refused
@@ -43,9 +48,13 @@ type CheckResult struct {
 type VerifyResult struct {
 	Passed bool `json:"passed"`
 	// Unreachable means the backend is only reachable from its private
-	// network (Instance.Unreachable, or a private address that did not answer
-	// at TCP level): neither passed nor failed.
-	Unreachable   bool          `json:"unreachable,omitempty"`
+	// network (Instance.Unreachable, an Instance.Private backend that could
+	// not be connected to, or a private address that did not answer at TCP
+	// level): neither passed nor failed.
+	Unreachable bool `json:"unreachable,omitempty"`
+	// BackendStatus is the provider's Instance.Status, reported with an
+	// unreachable result so that one can see whether the backend is up.
+	BackendStatus string        `json:"backend_status,omitempty"`
 	Checks        []CheckResult `json:"checks"`
 	LatencyMedian time.Duration `json:"latency_median_ns,omitempty"`
 	LatencyWorst  time.Duration `json:"latency_worst_ns,omitempty"`
@@ -70,7 +79,7 @@ func Verify(ctx context.Context, inst *Instance, opts VerifyOptions) *VerifyResu
 		return res
 	}
 	if inst.Unreachable {
-		res.Unreachable = true
+		res.Unreachable, res.BackendStatus = true, inst.Status
 		return res
 	}
 	if opts.Timeout <= 0 {
@@ -93,7 +102,9 @@ func Verify(ctx context.Context, inst *Instance, opts VerifyOptions) *VerifyResu
 	}
 	for _, step := range steps {
 		if err := step(ctx); err != nil {
-			v.fail(err)
+			if v.fail(err); res.Unreachable {
+				res.BackendStatus = inst.Status
+			}
 			return res
 		}
 	}
@@ -106,6 +117,8 @@ func Verify(ctx context.Context, inst *Instance, opts VerifyOptions) *VerifyResu
 // 8 billable commands".
 func (r *VerifyResult) Summary() string {
 	switch {
+	case r.Unreachable && r.BackendStatus != "":
+		return "not reachable from here: the backend only accepts connections from its private network (VPC) and its provider reports it " + r.BackendStatus + ", so the targets' own health is checked instead"
 	case r.Unreachable:
 		return "not reachable from here: the backend only accepts connections from its private network (VPC), so the targets' own health is checked instead"
 	case !r.Passed && r.Err != nil:

@@ -21,7 +21,8 @@ func (e commandError) Error() string { return string(e) }
 // fail classifies err and records it as the result's failure.
 func (v *verifier) fail(err error) {
 	kind := classifyVerifyError(err)
-	if (kind == FailureTimeout || kind == FailureConnect) && privateDialFailure(v.host, err) {
+	if (kind == FailureTimeout || kind == FailureConnect) && privateDialFailure(v.host, err) ||
+		v.private && (kind == FailureTimeout || kind == FailureConnect || kind == FailureRefused) && isDialError(err) {
 		v.res.Unreachable = true
 		return
 	}
@@ -130,6 +131,13 @@ func privateDialFailure(host string, err error) bool {
 	}
 	return opErr.Timeout() || errors.Is(err, context.DeadlineExceeded) ||
 		errors.Is(err, syscall.EHOSTUNREACH) || errors.Is(err, syscall.ENETUNREACH)
+}
+
+// isDialError reports whether err happened while opening the connection,
+// before any byte was exchanged.
+func isDialError(err error) bool {
+	var opErr *net.OpError
+	return errors.As(err, &opErr) && opErr.Op == "dial"
 }
 
 // scrub replaces every secret in s, the full URL first, with Masked.

@@ -48,6 +48,7 @@ type verifier struct {
 	secrets []string // scrubbed from every message
 	timeout time.Duration
 	tls     bool   // rediss://
+	private bool   // Instance.Private
 	key     string // probe key; KEYS[2] and the channel derive from it
 	payload string
 	check   string // the CheckResult name of the check running now
@@ -62,14 +63,19 @@ func newVerifier(inst *Instance, timeout time.Duration, res *VerifyResult) (*ver
 	}
 	nonce := randomNonce()
 	v := &verifier{
-		res: res, addr: opt.Addr, timeout: timeout,
+		res: res, addr: opt.Addr, timeout: timeout, private: inst.Private,
 		secrets: []string{inst.URL, opt.Password},
 		key:     "rediskit:verify:{" + nonce + "}", // one hash slot for clusters
 		payload: "rediskit-probe-" + nonce,
 	}
 	v.host, _, _ = net.SplitHostPort(opt.Addr)
 	if v.tls = opt.TLSConfig != nil; v.tls {
-		if opt.TLSConfig, err = verifyTLSConfig(opt.TLSConfig, inst.CACert); err != nil {
+		if inst.Private && len(inst.CACert) > 0 {
+			opt.TLSConfig, err = chainOnlyTLSConfig(inst.CACert)
+		} else {
+			opt.TLSConfig, err = verifyTLSConfig(opt.TLSConfig, inst.CACert)
+		}
+		if err != nil {
 			return nil, err
 		}
 	}
@@ -79,6 +85,9 @@ func newVerifier(inst *Instance, timeout time.Duration, res *VerifyResult) (*ver
 	// A retried EVAL would run the probe twice; the engine retries instead.
 	opt.MaxRetries, opt.DialerRetries = -1, 1
 	opt.DialTimeout, opt.ContextTimeoutEnabled = timeout, true
+	if inst.Private {
+		opt.DialTimeout = min(timeout, PrivateDialTimeout)
+	}
 	opt.PoolSize, opt.MinIdleConns = 1, 0
 	v.client = redis.NewClient(opt)
 	return v, nil

@@ -29,6 +29,11 @@ func (t *Target) Read(ctx context.Context, attrs provision.TargetAttrs) (string,
 		return "", false, err
 	}
 	value, set := Lookup(src, f.env)
+	// The CA parameter Write added is stripped only while its file is
+	// there: a missing bundle is drift that the next apply repairs.
+	if stripped, ok := withoutCA(value, f.caPath()); ok && f.caExists() {
+		value = stripped
+	}
 	return value, set, nil
 }
 
@@ -36,16 +41,39 @@ func (t *Target) Read(ctx context.Context, attrs provision.TargetAttrs) (string,
 // folder must exist). It changes no other line, replaces the file atomically
 // and leaves it with mode 0600. Writing the value already there rewrites
 // nothing, but still tightens the file's mode.
+//
+// With conn.CACert, the CA bundle is written first, beside the file (see
+// caPath, mode 0600, atomically), and the URL gets an ssl_ca_certs
+// parameter with the bundle's absolute path; without it, a bundle left by
+// an earlier Write is removed once the URL no longer names it.
 func (t *Target) Write(ctx context.Context, attrs provision.TargetAttrs, conn provision.Connection) error {
 	f, err := t.newEnvFile(ctx, attrs)
 	if err != nil {
 		return err
 	}
+	value := conn.URL
+	if len(conn.CACert) > 0 {
+		if err := f.writeCA(conn.CACert); err != nil {
+			return err
+		}
+		value = withCA(conn.URL, f.caPath())
+	}
+	if err := f.set(value); err != nil {
+		return err
+	}
+	if len(conn.CACert) == 0 {
+		return f.removeCA()
+	}
+	return nil
+}
+
+// set sets the variable to value.
+func (f *envFile) set(value string) error {
 	src, info, err := f.load()
 	if err != nil {
 		return err
 	}
-	out := Set(src, f.env, conn.URL)
+	out := Set(src, f.env, value)
 	if info != nil && bytes.Equal(out, src) {
 		if info.Mode().Perm() == fileMode {
 			return nil
@@ -55,22 +83,24 @@ func (t *Target) Write(ctx context.Context, attrs provision.TargetAttrs, conn pr
 	return f.replace(out)
 }
 
-// Remove deletes the lines that set the variable and keeps every other line.
-// A missing file or an unset variable is not an error.
+// Remove deletes the lines that set the variable, and the variable's CA
+// bundle, and keeps every other line. A missing file or an unset variable
+// is not an error.
 func (t *Target) Remove(ctx context.Context, attrs provision.TargetAttrs) error {
 	f, err := t.newEnvFile(ctx, attrs)
 	if err != nil {
 		return err
 	}
 	src, info, err := f.load()
-	if err != nil || info == nil {
+	if err != nil {
 		return err
 	}
-	out := Unset(src, f.env)
-	if bytes.Equal(out, src) {
-		return nil
+	if out := Unset(src, f.env); info != nil && !bytes.Equal(out, src) {
+		if err := f.replace(out); err != nil {
+			return err
+		}
 	}
-	return f.replace(out)
+	return f.removeCA()
 }
 
 // envFile is the file and variable one call works on.

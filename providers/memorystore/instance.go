@@ -1,0 +1,105 @@
+package memorystore
+
+import (
+	"net"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"cloud.google.com/go/redis/apiv1/redispb"
+
+	"github.com/rediskit/rediskit/provision"
+)
+
+// instanceFrom turns an API instance and its AUTH string into an Instance.
+// The AUTH string goes into the URL only.
+func instanceFrom(inst *redispb.Instance, auth string) *provision.Instance {
+	status := strings.ToLower(inst.GetState().String())
+	if inst.GetState() == redispb.Instance_READY {
+		status = provision.StatusReady
+	}
+	return &provision.Instance{
+		ID:      inst.GetName(),
+		Attrs:   attrsOf(inst),
+		URL:     connectionURL(inst, auth),
+		Status:  status,
+		CACert:  caBundle(inst),
+		Private: true,
+	}
+}
+
+// connectionURL is rediss://:AUTH@HOST:PORT/0 with transit encryption (on
+// the port the API reports, 6378), redis:// without, and no user info
+// without AUTH. It is "" while the instance has no address.
+func connectionURL(inst *redispb.Instance, auth string) string {
+	if inst.GetHost() == "" || inst.GetPort() == 0 {
+		return ""
+	}
+	u := url.URL{Scheme: "redis", Host: net.JoinHostPort(inst.GetHost(), strconv.Itoa(int(inst.GetPort()))), Path: "/0"}
+	if tlsOn(inst) {
+		u.Scheme = "rediss"
+	}
+	if auth != "" {
+		u.User = url.UserPassword("", auth)
+	}
+	return u.String()
+}
+
+func tlsOn(inst *redispb.Instance) bool {
+	return inst.GetTransitEncryptionMode() == redispb.Instance_SERVER_AUTHENTICATION
+}
+
+// caBundle joins every certificate in server_ca_certs: during a CA
+// rotation clients must trust the old and the new one.
+func caBundle(inst *redispb.Instance) []byte {
+	if !tlsOn(inst) {
+		return nil
+	}
+	var b strings.Builder
+	for _, c := range inst.GetServerCaCerts() {
+		pem := strings.TrimSpace(c.GetCert())
+		if pem != "" {
+			b.WriteString(pem)
+			b.WriteString("\n")
+		}
+	}
+	if b.Len() == 0 {
+		return nil
+	}
+	return []byte(b.String())
+}
+
+// attrsOf returns the non-secret attributes recorded in state. The AUTH
+// string is never one of them.
+func attrsOf(inst *redispb.Instance) map[string]string {
+	project, region, id := splitName(inst.GetName())
+	return map[string]string{
+		"project":            project,
+		"region":             region,
+		"instance":           id,
+		"tier":               inst.GetTier().String(),
+		"memory_size_gb":     strconv.Itoa(int(inst.GetMemorySizeGb())),
+		"redis_version":      inst.GetRedisVersion(),
+		"network":            inst.GetAuthorizedNetwork(),
+		"connect_mode":       inst.GetConnectMode().String(),
+		"reserved_ip_range":  inst.GetReservedIpRange(),
+		"auth":               strconv.FormatBool(inst.GetAuthEnabled()),
+		"transit_encryption": strconv.FormatBool(tlsOn(inst)),
+		"labels":             joinMap(inst.GetLabels()),
+		"redis_configs":      joinMap(inst.GetRedisConfigs()),
+		"replica_count":      strconv.Itoa(int(inst.GetReplicaCount())),
+		"host":               inst.GetHost(),
+		"port":               strconv.Itoa(int(inst.GetPort())),
+		"zone":               inst.GetCurrentLocationId(),
+		"state":              inst.GetState().String(),
+	}
+}
+
+// splitName splits projects/P/locations/R/instances/I.
+func splitName(name string) (project, region, id string) {
+	parts := strings.Split(name, "/")
+	if len(parts) != 6 {
+		return "", "", name
+	}
+	return parts[1], parts[3], parts[5]
+}

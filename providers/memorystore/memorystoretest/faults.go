@@ -1,0 +1,91 @@
+package memorystoretest
+
+import (
+	"slices"
+	"sync"
+
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+)
+
+// Fault makes calls of one method fail with a gRPC status.
+type Fault struct {
+	// Method is the RPC's short name, e.g. "CreateInstance" or
+	// "GetOperation"; "" matches every method.
+	Method string
+	// Code is the status code to answer, e.g. codes.Unavailable.
+	Code codes.Code
+	// Message is the status message; default the code's name.
+	Message string
+	// Count is how many calls fail; 0 means 1.
+	Count int
+	// Skip lets this many matching calls through first.
+	Skip int
+	// Lost makes the call take effect before the error is returned, as
+	// when the answer is lost on the way back.
+	Lost bool
+}
+
+// err returns the fault as a gRPC status error.
+func (f *Fault) err() error {
+	msg := f.Message
+	if msg == "" {
+		msg = f.Code.String()
+	}
+	return status.Error(f.Code, msg)
+}
+
+type faultState struct {
+	Fault
+	left, skip int
+}
+
+// journal counts calls and hands out faults.
+type journal struct {
+	mu     sync.Mutex
+	calls  map[string]int
+	faults []*faultState
+}
+
+func newJournal() *journal { return &journal{calls: map[string]int{}} }
+
+// enter records a call of method and returns the fault that applies to it,
+// using it up, or nil.
+func (j *journal) enter(method string) *Fault {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	j.calls[method]++
+	for i, f := range j.faults {
+		if f.Method != "" && f.Method != method {
+			continue
+		}
+		if f.skip > 0 {
+			f.skip--
+			continue
+		}
+		if f.left--; f.left == 0 {
+			j.faults = slices.Delete(j.faults, i, i+1)
+		}
+		out := f.Fault
+		return &out
+	}
+	return nil
+}
+
+func (j *journal) fail(f Fault) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	j.faults = append(j.faults, &faultState{Fault: f, left: max(f.Count, 1), skip: f.Skip})
+}
+
+func (j *journal) count(method string) int {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return j.calls[method]
+}
+
+func (j *journal) reset() {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	j.faults = nil
+}
