@@ -28,7 +28,7 @@ func runVerify(ctx context.Context, a *app, path string) error {
 	if err != nil {
 		return err
 	}
-	failed := 0
+	failed, unreachable := 0, 0
 	for _, rb := range stack.Redis {
 		inst := activeInstance(st, refreshed, rb.Name)
 		if inst == nil {
@@ -38,7 +38,9 @@ func runVerify(ctx context.Context, a *app, path string) error {
 		}
 		res := provision.Verify(ctx, inst, provision.VerifyOptions{Channels: rb.Verify.Channels, PubSub: rb.Verify.PubSub})
 		engine.Observe(provision.Event{Type: provision.EventVerify, Address: rb.Address(), Message: res.Summary(), Verify: res})
-		if !res.Passed && !res.Unreachable {
+		if res.Unreachable {
+			unreachable++
+		} else if !res.Passed {
 			failed++
 		}
 		failed += a.verifyTargets(stack, st, refreshed, rb.Name, inst)
@@ -47,7 +49,11 @@ func runVerify(ctx context.Context, a *app, path string) error {
 		a.view().Result(result{Kind: "error", Message: fmt.Sprintf("Verification failed: %d problems.", failed)})
 		return &exitCodeError{code: exitError}
 	}
-	a.view().Result(result{Kind: "verify", Message: "Verification passed."})
+	msg := "Verification passed."
+	if unreachable > 0 {
+		msg = fmt.Sprintf("Verification passed where it could run: %s not reachable from here (private network), so only the targets were checked.", plural(unreachable, "backend"))
+	}
+	a.view().Result(result{Kind: "verify", Message: msg})
 	return nil
 }
 

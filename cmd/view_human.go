@@ -108,7 +108,7 @@ func (v *viewHuman) Event(ev provision.Event) {
 func verifyLine(r *provision.VerifyResult, v *viewHuman) string {
 	switch {
 	case r.Unreachable:
-		return v.paint(ansiYellow, "not reachable from here: ") + r.Summary()
+		return v.paint(ansiYellow, r.Summary())
 	case r.Passed:
 		return v.paint(ansiGreen, r.Summary())
 	}

@@ -125,6 +125,11 @@ func deleteRedis(rs *RedisState, rb *RedisBlock, reason string) ([]*Change, erro
 	}
 	var cs []*Change
 	for _, bs := range rs.Backends {
+		if bs.Status == BackendCreating && len(bs.Pending) > 0 {
+			// The provider may still be creating it: dropping the record
+			// would orphan a database nobody deletes.
+			return nil, fmt.Errorf("redis.%s: a %s create is still in progress; run `rediskit apply` to finish it (it re-attaches to the recorded operation), then delete it", rs.Name, bs.Type)
+		}
 		cs = append(cs, &Change{Address: "redis." + rs.Name, Type: bs.Type, Action: Delete, Reason: reason, Redis: rs.Name})
 	}
 	return cs, nil

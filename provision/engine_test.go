@@ -371,3 +371,20 @@ func TestStatusCounts(t *testing.T) {
 		t.Fatalf("summary %+v", s)
 	}
 }
+
+func TestDestroyRefusesAnUnfinishedCreate(t *testing.T) {
+	w := newWorld(t)
+	stack := w.stack(oneStack)
+	// A create that recorded resume data and then died, as one killed while
+	// waiting for a long operation does.
+	st := provision.NewState("lineage-1")
+	st.EnsureRedis("channels").Backends = []*provision.BackendState{{Type: "fake", Status: provision.BackendCreating,
+		Pending: map[string]string{"operation": "operations/123"}}}
+	if err := w.store.Write(context.Background(), st); err != nil {
+		t.Fatal(err)
+	}
+	st, _ = w.engine.ReadState(context.Background())
+	if _, err := w.engine.PlanDestroy(context.Background(), stack, st); err == nil || !strings.Contains(err.Error(), "still in progress") {
+		t.Fatalf("destroy planned over an unfinished create: %v", err)
+	}
+}
