@@ -13,6 +13,13 @@ type ApplyOptions struct {
 	Stop func() bool
 	// SkipVerify skips verification (destroy needs none).
 	SkipVerify bool
+	// Copy, when set, copies the data of the backend a redis block is
+	// switching away from into the new one, after the new one is verified
+	// and before any target moves (`--copy-data`).
+	Copy func(ctx context.Context, from, to *Instance, progress func(string)) error
+	// DeleteOld deletes the backend a redis block switched away from once
+	// every target points at the new one, instead of retaining it.
+	DeleteOld bool
 }
 
 // applier carries one apply's progress.
@@ -24,13 +31,14 @@ type applier struct {
 	instances map[string]*Instance // current instance per redis name
 	touched   map[string]bool      // redis names changed in this run
 	verified  map[string]bool
+	switched  map[string][]*Change // targets moved to a new backend in this run, per redis
 }
 
 // Apply carries out plan, writing st after every step. It returns
 // ErrInterrupted when opts.Stop asked it to stop between steps.
 func (e *Engine) Apply(ctx context.Context, plan *Plan, st *State, opts ApplyOptions) error {
 	a := &applier{e: e, plan: plan, st: st, opts: opts, instances: map[string]*Instance{},
-		touched: map[string]bool{}, verified: map[string]bool{}}
+		touched: map[string]bool{}, verified: map[string]bool{}, switched: map[string][]*Change{}}
 	for name, inst := range plan.instances {
 		a.instances[name] = inst
 	}
@@ -131,7 +139,10 @@ func (a *applier) create(ctx context.Context, c *Change) error {
 	if err := a.save(ctx); err != nil {
 		return err
 	}
-	return a.verify(ctx, c, rb, true)
+	if err := a.verify(ctx, c, rb, true); err != nil {
+		return err
+	}
+	return a.copyData(ctx, c)
 }
 
 // recordInstance stores what Create or Update returned. A backend created
@@ -169,7 +180,10 @@ func (a *applier) update(ctx context.Context, c *Change) error {
 	if err := a.save(ctx); err != nil {
 		return err
 	}
-	return a.verify(ctx, c, rb, false)
+	if err := a.verify(ctx, c, rb, false); err != nil {
+		return err
+	}
+	return a.copyData(ctx, c)
 }
 
 func (a *applier) deleteBackend(ctx context.Context, name, typ string) error {

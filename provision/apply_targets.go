@@ -21,13 +21,24 @@ func (a *applier) bind(ctx context.Context, c *Change) error {
 	want := Fingerprint(a.st.Lineage, inst.URL)
 	cur, set, err := target.Read(ctx, c.target.Attrs)
 	if err != nil || !set || Fingerprint(a.st.Lineage, cur) != want {
-		if err := target.Write(ctx, c.target.Attrs, Connection{URL: inst.URL, CACert: inst.CACert}); err != nil {
+		if err := target.Write(ctx, c.target.Attrs, a.connection(inst)); err != nil {
+			if a.switching(c.Redis) {
+				return a.rollbackTargets(ctx, c.Redis, c, err)
+			}
 			return err
+		}
+		if a.switching(c.Redis) {
+			a.switched[c.Redis] = append(a.switched[c.Redis], c)
 		}
 	}
 	a.st.PutTarget(&TargetState{Type: c.Type, Name: c.target.Name, Redis: c.Redis, Attrs: c.target.Attrs,
 		URLFingerprint: want, WrittenAt: a.e.now()})
 	return a.save(ctx)
+}
+
+// connection is what targets receive for inst.
+func (a *applier) connection(inst *Instance) Connection {
+	return Connection{URL: inst.URL, CACert: inst.CACert}
 }
 
 func (a *applier) unbind(ctx context.Context, c *Change) error {
@@ -88,7 +99,8 @@ func transientFailure(failure string) bool {
 
 // promote makes a standby backend active once every target of its redis
 // block points at it, and keeps the one it replaces as retained, for
-// rollback with `rediskit migrate` or removal with `rediskit prune`.
+// rollback with `rediskit migrate` or removal with `rediskit prune` (or
+// deletes it at once with DeleteOld).
 func (a *applier) promote(ctx context.Context) error {
 	if a.plan.stack == nil {
 		return nil
@@ -102,16 +114,38 @@ func (a *applier) promote(ctx context.Context) error {
 		if next == nil || next.Status != BackendStandby || !a.allTargetsOn(rb.Name, next.URLFingerprint) {
 			continue
 		}
+		var retired []string
 		for _, old := range rs.Backends {
-			if old == next || old.Status != BackendActive {
-				continue
+			if old != next && old.Status == BackendActive {
+				old.Status = BackendRetained
+				retired = append(retired, old.Type)
 			}
-			old.Status = BackendRetained
-			a.e.emit(Event{Type: EventWarning, Address: rb.Address(), Message: fmt.Sprintf(
-				"now served by %s; the %s backend is retained for rollback (`rediskit migrate --to %s`), `rediskit prune` deletes it", next.Type, old.Type, old.Type)})
 		}
 		next.Status = BackendActive
 		if err := a.save(ctx); err != nil {
+			return err
+		}
+		if err := a.retire(ctx, rs, next.Type, retired); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// retire tells what became of the backends a finished switch replaced:
+// retained, or deleted with DeleteOld.
+func (a *applier) retire(ctx context.Context, rs *RedisState, now string, retired []string) error {
+	for _, typ := range retired {
+		if !a.opts.DeleteOld {
+			a.e.emit(Event{Type: EventWarning, Address: "redis." + rs.Name, Message: fmt.Sprintf(
+				"now served by %s; the %s backend is retained for rollback (`rediskit migrate --to %s`), `rediskit prune` deletes it", now, typ, typ)})
+			continue
+		}
+		if rs.PreventDestroy {
+			return preventDestroyError(rs.Name, "delete its old "+typ+" backend (--delete-old)")
+		}
+		c := &Change{Address: "redis." + rs.Name, Redis: rs.Name, Type: typ, Action: Delete, Reason: "--delete-old"}
+		if err := a.step(ctx, c); err != nil {
 			return err
 		}
 	}

@@ -8,13 +8,16 @@ import (
 // Diff computes the plan that makes reality, as refreshed, match the stack.
 // It makes no calls; everything it needs is in st and r.
 func Diff(stack *Stack, st *State, r *Refreshed, reg *Registry) (*Plan, error) {
-	p := &Plan{Lineage: st.Lineage, Serial: st.Serial, stack: stack, instances: map[string]*Instance{}}
+	p := &Plan{Lineage: st.Lineage, Serial: st.Serial, stack: stack, instances: map[string]*Instance{}, previous: map[string]*Instance{}}
 	for _, rb := range stack.Redis {
 		c, err := diffRedis(rb, st, r, reg)
 		if err != nil {
 			return nil, err
 		}
 		p.Changes = append(p.Changes, c)
+		if inst, ok := r.instance(rb.Name, c.From); ok && inst != nil && c.From != "" {
+			p.previous[rb.Name] = inst
+		}
 		if inst, ok := r.instance(rb.Name, rb.Provider); ok && inst != nil && c.Action != Replace {
 			p.instances[rb.Name] = inst
 		}

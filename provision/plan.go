@@ -74,6 +74,7 @@ type Plan struct {
 
 	stack     *Stack
 	instances map[string]*Instance // refreshed instances by redis name, active backend
+	previous  map[string]*Instance // for a provider switch, the backend switched away from
 }
 
 // Summary counts a plan's changes by action.
