@@ -91,13 +91,30 @@ func (a *app) env(dir string) provision.Env {
 // loadStack loads and validates a stack, rendering diagnostics through the
 // view. It returns errReported when the stack has errors.
 func (a *app) loadStack(path string) (*provision.Stack, *provision.Registry, error) {
+	return a.decodeStack(path, func(opts provision.LoadOptions) (*provision.Stack, hcl.Diagnostics) {
+		return provision.LoadStack(path, opts)
+	})
+}
+
+// parseStack is loadStack for a stack whose source is in memory (migrate's
+// edited file, before it is written).
+func (a *app) parseStack(path string, src []byte) (*provision.Stack, *provision.Registry, error) {
+	return a.decodeStack(path, func(opts provision.LoadOptions) (*provision.Stack, hcl.Diagnostics) {
+		return provision.ParseStack(src, path, opts)
+	})
+}
+
+func (a *app) decodeStack(path string, decode func(provision.LoadOptions) (*provision.Stack, hcl.Diagnostics)) (*provision.Stack, *provision.Registry, error) {
 	vars, diags := a.parseVars()
 	abs, err := filepath.Abs(path)
 	if err != nil {
 		abs = path
 	}
+	if info, err := os.Stat(abs); err == nil && info.IsDir() {
+		abs = filepath.Join(abs, "stack.hcl")
+	}
 	reg := providers.Default(a.env(filepath.Dir(abs)))
-	stack, more := provision.LoadStack(path, provision.LoadOptions{Registry: reg, Vars: vars, Getenv: a.getenv})
+	stack, more := decode(provision.LoadOptions{Registry: reg, Vars: vars, Getenv: a.getenv})
 	diags = append(diags, more...)
 	if len(diags) > 0 {
 		a.view().Diagnostics(diags, stack.Files)

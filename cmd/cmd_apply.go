@@ -3,7 +3,6 @@ package cmd
 import (
 	"bufio"
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 
@@ -11,80 +10,68 @@ import (
 	"github.com/spf13/cobra"
 )
 
-type applyOptions struct {
-	stack       string
-	autoApprove bool
-	destroy     bool
-}
-
 func newApplyCmd(a *app) *cobra.Command {
-	opts := &applyOptions{}
+	opts := &runOptions{}
 	c := &cobra.Command{
-		Use:   "apply [STACK]",
+		Use:   "apply [STACK or PLANFILE]",
 		Short: "Create or update the backends, verify them and write their URLs into the targets",
-		Args:  cobra.MaximumNArgs(1),
+		Long: `apply plans the stack (stack.hcl unless named), asks for "yes" unless
+--auto-approve, then creates or updates the backends, verifies them and writes
+their URLs into the targets.
+
+Given a plan file from ` + "`rediskit plan --out FILE`" + ` (told by its content, not its
+name), apply performs exactly that plan without asking, and refuses it when the
+stack, its variable values, the state or what is running changed since.`,
+		Args: cobra.MaximumNArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
-			opts.stack = stackPath(args)
-			return runApply(c.Context(), a, opts)
+			return runApply(c.Context(), a, stackPath(args), "apply", opts)
 		},
 	}
-	c.Flags().BoolVar(&opts.autoApprove, "auto-approve", false, "apply without asking for confirmation (for CI)")
+	addRunFlags(c, opts, "apply")
 	return c
 }
 
 func newDestroyCmd(a *app) *cobra.Command {
-	opts := &applyOptions{destroy: true}
+	opts := &runOptions{}
 	c := &cobra.Command{
 		Use:   "destroy [STACK]",
 		Short: "Remove every URL rediskit wrote and delete every backend it created",
 		Args:  cobra.MaximumNArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
-			opts.stack = stackPath(args)
-			return runApply(c.Context(), a, opts)
+			return runApply(c.Context(), a, stackPath(args), "destroy", opts)
 		},
 	}
 	c.Flags().BoolVar(&opts.autoApprove, "auto-approve", false, "destroy without asking for confirmation (for CI)")
 	return c
 }
 
-func runApply(ctx context.Context, a *app, opts *applyOptions) error {
-	op := map[bool]string{false: "apply", true: "destroy"}[opts.destroy]
-	stack, reg, err := a.loadStack(opts.stack)
+// runApply runs apply or destroy on a stack, or performs a saved plan.
+func runApply(ctx context.Context, a *app, path, op string, opts *runOptions) error {
+	pf, err := provision.ReadPlanFile(path)
 	if err != nil {
 		return err
 	}
-	s, err := a.openState(ctx, stack, reg, op)
+	if pf != nil {
+		if op == "destroy" {
+			return fmt.Errorf("%s is a saved plan, not a stack; run `rediskit apply %s` to perform it", path, path)
+		}
+		return runApplySaved(ctx, a, pf)
+	}
+	stack, reg, err := a.loadStack(path)
 	if err != nil {
 		return err
 	}
-	defer s.unlock()
-	plan, err := makePlan(ctx, s, stack, opts.destroy)
-	if err != nil {
-		return err
-	}
-	a.view().Plan(plan)
-	if !plan.HasChanges() {
-		return nil
-	}
-	a.showPlanCost(ctx, stack, reg, s.state, plan)
-	if err := a.confirm(opts.autoApprove, op); err != nil {
-		return err
-	}
-	err = s.engine.Apply(ctx, plan, s.state, provision.ApplyOptions{Stop: a.stopRequested, SkipVerify: opts.destroy})
-	if errors.Is(err, provision.ErrInterrupted) {
-		return fmt.Errorf("%w: stopped after the last finished step, which the state records; run `rediskit %s` again to continue", err, op)
-	}
-	if err != nil {
-		return fmt.Errorf("%w\nWhat is done so far is recorded in the state; fix the cause and run `rediskit %s` again to continue", err, op)
-	}
-	sum := plan.Summary()
-	a.view().Result(result{Kind: op, Summary: &sum, Message: completeLine(op, sum)})
-	return nil
+	return a.applyStack(ctx, stack, reg, op, opts)
 }
 
 func completeLine(op string, s provision.Summary) string {
-	if op == "destroy" {
+	switch op {
+	case "destroy":
 		return fmt.Sprintf("Destroy complete! %s deleted, %s unbound.", plural(s.Delete, "backend"), plural(s.Unbind, "target"))
+	case "prune":
+		return fmt.Sprintf("Prune complete! %s deleted.", plural(s.Delete, "retained backend"))
+	case "migrate":
+		return fmt.Sprintf("Migration complete! %d created, %d updated, %d deleted; %s switched.", s.Create, s.Update, s.Delete, plural(s.Bind, "target"))
 	}
 	return fmt.Sprintf("Apply complete! %d created, %d updated, %d replaced, %d deleted; %s bound, %d unbound.",
 		s.Create, s.Update, s.Replace, s.Delete, plural(s.Bind, "target"), s.Unbind)

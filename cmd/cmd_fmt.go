@@ -91,7 +91,7 @@ func fmtFile(a *app, path string, opts *fmtOptions) (bool, error) {
 	}
 	fmt.Fprintln(a.streams.Out, path)
 	if opts.diff {
-		fmt.Fprint(a.streams.Out, unifiedDiff(path, string(src), string(out)))
+		fmt.Fprint(a.streams.Out, unifiedDiff(path, "formatted", string(src), string(out)))
 	}
 	if opts.check {
 		return true, nil

@@ -2,6 +2,8 @@ package cmd
 
 import (
 	"context"
+	"fmt"
+	"time"
 
 	"github.com/rediskit/rediskit/provision"
 	"github.com/spf13/cobra"
@@ -11,6 +13,7 @@ type planOptions struct {
 	stack            string
 	detailedExitCode bool
 	destroy          bool
+	out              string
 }
 
 func newPlanCmd(a *app) *cobra.Command {
@@ -26,6 +29,7 @@ func newPlanCmd(a *app) *cobra.Command {
 	}
 	c.Flags().BoolVar(&opts.detailedExitCode, "detailed-exitcode", false, "exit 0 when nothing would change, 2 when something would")
 	c.Flags().BoolVar(&opts.destroy, "destroy", false, "plan to remove everything the state records")
+	c.Flags().StringVar(&opts.out, "out", "", "save the plan to FILE; `rediskit apply FILE` then performs exactly it")
 	return c
 }
 
@@ -45,6 +49,11 @@ func runPlan(ctx context.Context, a *app, opts *planOptions) error {
 	}
 	a.view().Plan(plan)
 	a.showPlanCost(ctx, stack, reg, s.state, plan)
+	if opts.out != "" {
+		if err := a.savePlan(stack, plan, opts.out); err != nil {
+			return err
+		}
+	}
 	if opts.detailedExitCode && plan.HasChanges() {
 		return &exitCodeError{code: exitChanges}
 	}
@@ -56,4 +65,18 @@ func makePlan(ctx context.Context, s *session, stack *provision.Stack, destroy b
 		return s.engine.PlanDestroy(ctx, stack, s.state)
 	}
 	return s.engine.Plan(ctx, stack, s.state)
+}
+
+// savePlan writes plan to path for a later `rediskit apply path`.
+func (a *app) savePlan(stack *provision.Stack, plan *provision.Plan, path string) error {
+	pf, err := provision.NewPlanFile(stack, plan, Version, time.Now())
+	if err != nil {
+		return err
+	}
+	if err := pf.Write(path); err != nil {
+		return err
+	}
+	a.view().Result(result{Kind: "plan_saved", PlanFile: path,
+		Message: fmt.Sprintf("Saved the plan to %s. To perform exactly these actions, run: rediskit apply %s", path, path)})
+	return nil
 }

@@ -8,11 +8,11 @@ import (
 // unifiedDiff returns a unified diff of two texts with three lines of
 // context, enough for `fmt --diff` on stack files (which are small, so the
 // quadratic longest-common-subsequence table is fine).
-func unifiedDiff(name, a, b string) string {
+func unifiedDiff(name, label, a, b string) string {
 	x, y := splitLines(a), splitLines(b)
 	ops := diffOps(x, y)
 	var out strings.Builder
-	fmt.Fprintf(&out, "--- %s\n+++ %s (formatted)\n", name, name)
+	fmt.Fprintf(&out, "--- %s\n+++ %s (%s)\n", name, name, label)
 	for _, h := range hunks(ops, 3) {
 		writeHunk(&out, h)
 	}
@@ -55,12 +55,12 @@ func diffOps(x, y []string) []diffOp {
 		case i < n && j < m && x[i] == y[j]:
 			ops = append(ops, diffOp{' ', x[i], i + 1, j + 1})
 			i, j = i+1, j+1
-		case j < m && (i == n || lcs[i][j+1] >= lcs[i+1][j]):
-			ops = append(ops, diffOp{'+', y[j], i + 1, j + 1})
-			j++
-		default:
+		case i < n && (j == m || lcs[i+1][j] >= lcs[i][j+1]):
 			ops = append(ops, diffOp{'-', x[i], i + 1, j + 1})
 			i++
+		default:
+			ops = append(ops, diffOp{'+', y[j], i + 1, j + 1})
+			j++
 		}
 	}
 	return ops

@@ -30,7 +30,7 @@ and writes REDIS_URL into a Cloud Run service or a .env file.`,
 	pf.DurationVar(&a.lockTimeout, "lock-timeout", 0, "wait this long for a held state lock (default: fail at once)")
 	root.AddCommand(
 		newValidateCmd(a), newFmtCmd(a), newPlanCmd(a), newApplyCmd(a), newDestroyCmd(a),
-		newVerifyCmd(a), newOutputCmd(a), newStateCmd(a), newVersionCmd(a), newInternalCmd(a),
+		newVerifyCmd(a), newMigrateCmd(a), newPruneCmd(a), newOutputCmd(a), newStateCmd(a), newVersionCmd(a), newInternalCmd(a),
 		newCostCmd(a),
 		newImportCmd(a),
 	)

@@ -30,15 +30,17 @@ func scriptSetup(env *testscript.Env) error {
 
 func scriptCmds() map[string]func(ts *testscript.TestScript, neg bool, args []string) {
 	return map[string]func(ts *testscript.TestScript, neg bool, args []string){
-		"killredis": cmdKillRedis,
-		"pidalive":  cmdPidAlive,
-		"savepid":   cmdSavePid,
-		"nosecret":  cmdNoSecret,
-		"holdport":  cmdHoldPort,
-		"holdlock":  cmdHoldLock,
-		"jsonlines": cmdJSONLines,
-		"exitcode":  cmdExitCode,
-		"upstash":   cmdUpstash,
+		"killredis":   cmdKillRedis,
+		"pidalive":    cmdPidAlive,
+		"savepid":     cmdSavePid,
+		"nosecret":    cmdNoSecret,
+		"holdport":    cmdHoldPort,
+		"holdlock":    cmdHoldLock,
+		"jsonlines":   cmdJSONLines,
+		"exitcode":    cmdExitCode,
+		"memorystore": newMemorystoreCmd(),
+		"upstash":     cmdUpstash,
+		"gcs":         cmdGCS,
 	}
 }
 
@@ -167,20 +169,23 @@ func cmdExitCode(ts *testscript.TestScript, neg bool, args []string) {
 	}
 }
 
-// jsonlines FILE: every line is a JSON object of the documented stream: the
-// first a version message, each with @level, @message, @timestamp, type.
+// jsonlines FILE: every line is an event of the documented stream
+// (docs/json-output.schema.json): the first a version message, each of a
+// documented type with its required fields, of the right JSON kinds, and no
+// field the schema does not list.
 func cmdJSONLines(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 1 {
+		ts.Fatalf("usage: jsonlines FILE")
+	}
+	schema, err := loadEventSchema()
+	ts.Check(err)
 	lines := bytes.Split(bytes.TrimSpace([]byte(ts.ReadFile(args[0]))), []byte("\n"))
 	for i, line := range lines {
+		if errs := schema.validateEvent(line); len(errs) > 0 {
+			ts.Fatalf("line %d does not match the documented stream:\n  %s\n%s", i+1, strings.Join(errs, "\n  "), line)
+		}
 		var m map[string]any
-		if err := json.Unmarshal(line, &m); err != nil {
-			ts.Fatalf("line %d is not JSON: %v: %s", i+1, err, line)
-		}
-		for _, k := range []string{"@level", "@message", "@timestamp", "type"} {
-			if _, ok := m[k]; !ok {
-				ts.Fatalf("line %d lacks %q: %s", i+1, k, line)
-			}
-		}
+		ts.Check(json.Unmarshal(line, &m))
 		if i == 0 && m["type"] != "version" {
 			ts.Fatalf("first line is %v, not version", m["type"])
 		}

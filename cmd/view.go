@@ -45,4 +45,6 @@ type result struct {
 	Kind    string
 	Message string
 	Summary *provision.Summary
+	// PlanFile is the saved plan's path, for "plan_saved".
+	PlanFile string
 }

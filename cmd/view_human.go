@@ -90,6 +90,11 @@ func (v *viewHuman) Event(ev provision.Event) {
 		fmt.Fprintf(v.out, "%s: %s failed after %s\n", ev.Address, actionVerb(ev.Action, false), ev.Elapsed.Round(time.Second))
 	case provision.EventVerify:
 		fmt.Fprintf(v.out, "%s: %s\n", v.paint(ansiBold, ev.Address), verifyLine(ev.Verify, v))
+	case provision.EventMigration:
+		fmt.Fprintf(v.out, "\n  %s %s: %s\n", v.paint(ansiCyan+ansiBold, "»"), v.paint(ansiBold, ev.Address), ev.Message)
+		for i, step := range ev.Steps {
+			fmt.Fprintf(v.out, "      %d. %s\n", i+1, step)
+		}
 	case provision.EventTargetCheck:
 		mark := v.paint(ansiGreen, "ok")
 		if ev.Failed {

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
@@ -103,6 +104,10 @@ func (v *viewJSON) Event(ev provision.Event) {
 			msg = ev.Address + ": " + msg
 		}
 		v.emit("warn", "log", msg, nil)
+	case provision.EventMigration:
+		from, to, _ := strings.Cut(ev.Message, " → ")
+		v.emit("info", string(ev.Type), ev.Address+": "+ev.Message, map[string]any{"migration": map[string]any{
+			"address": ev.Address, "from": from, "to": to, "steps": ev.Steps}})
 	case provision.EventTargetCheck:
 		level := map[bool]string{false: "info", true: "error"}[ev.Failed]
 		v.emit(level, string(ev.Type), ev.Address+": "+ev.Message, map[string]any{"target": map[string]any{
@@ -114,7 +119,8 @@ func (v *viewJSON) Event(ev provision.Event) {
 		if ev.Type == provision.EventApplyErrored {
 			level = "error"
 		}
-		v.emit(level, string(ev.Type), ev.Address+": "+string(ev.Action)+" "+ev.Message, map[string]any{"hook": map[string]any{
+		msg := strings.TrimSpace(ev.Address + ": " + string(ev.Action) + " " + ev.Message)
+		v.emit(level, string(ev.Type), msg, map[string]any{"hook": map[string]any{
 			"address": ev.Address, "action": ev.Action, "elapsed_seconds": ev.Elapsed.Seconds(), "message": ev.Message}})
 	}
 }
@@ -130,7 +136,7 @@ func verifyLevel(r *provision.VerifyResult) string {
 }
 
 func jsonVerify(addr string, r *provision.VerifyResult) map[string]any {
-	out := map[string]any{"address": addr, "passed": r.Passed, "unreachable": r.Unreachable, "checks": r.Checks,
+	out := map[string]any{"address": addr, "passed": r.Passed, "unreachable": r.Unreachable, "checks": orEmpty(r.Checks),
 		"latency_median_ms": float64(r.LatencyMedian.Microseconds()) / 1000, "latency_worst_ms": float64(r.LatencyWorst.Microseconds()) / 1000,
 		"billable_commands": r.BillableCommands, "failure": r.Failure}
 	if r.Err != nil {
@@ -153,12 +159,18 @@ func (v *viewJSON) Outputs(outs []outputValue) {
 
 func (v *viewJSON) Result(r result) {
 	fields := map[string]any{"result": r.Kind}
-	typ := "log"
+	typ, level := "log", "info"
 	if r.Summary != nil {
 		typ = "change_summary"
 		fields["changes"] = summaryFields(*r.Summary, r.Kind)
 	}
-	v.emit("info", typ, r.Message, fields)
+	if r.PlanFile != "" {
+		fields["plan_file"] = r.PlanFile
+	}
+	if r.Kind == "error" {
+		level = "error"
+	}
+	v.emit(level, typ, r.Message, fields)
 }
 
 // PlanCost emits one cost_estimate event per backend and the cost warnings
@@ -189,7 +201,7 @@ func (v *viewJSON) PlanCost(pc *planCost) {
 func (v *viewJSON) Cost(r *costReport) {
 	for _, s := range r.Sections {
 		c := s.Comparison
-		var opts, breaks []map[string]any
+		opts, breaks := []map[string]any{}, []map[string]any{}
 		for i, o := range c.Options {
 			f := jsonEstimate(o.Estimate)
 			f["active"], f["cheapest"] = o.Active, i == c.Cheapest
@@ -205,7 +217,7 @@ func (v *viewJSON) Cost(r *costReport) {
 		}
 		v.emit("info", "cost_comparison", msg, map[string]any{"comparison": map[string]any{
 			"address": s.Address, "usage": jsonDemand(s.appDemand), "options": opts, "break_evens": breaks, "active_role": s.Role,
-			"reference": c.Reference, "prices_as_of": r.AsOf}})
+			"reference": orEmpty(c.Reference), "prices_as_of": r.AsOf}})
 		v.costWarnings(s.Warnings)
 	}
 }
@@ -218,12 +230,8 @@ func (v *viewJSON) costWarnings(ws []costWarning) {
 }
 
 func jsonEstimate(e cost.Estimate) map[string]any {
-	notes := e.Notes
-	if notes == nil {
-		notes = []string{}
-	}
 	out := map[string]any{"label": e.Label, "plan": e.Plan, "known": e.Known, "fits": e.Fits, "flat": e.Flat,
-		"basis": e.Basis, "notes": notes}
+		"basis": e.Basis, "notes": orEmpty(e.Notes)}
 	if e.Known {
 		out["monthly_usd"] = cost.Cents(e.MonthlyUSD)
 	}
@@ -244,4 +252,12 @@ func jsonDemand(d appDemand) map[string]any {
 			"idle_commands_per_worker": b.IdlePerWorker, "idle_commands": b.IdleCommands, "message_commands": b.MessageCommands}
 	}
 	return out
+}
+
+// orEmpty keeps an empty list an array in the stream rather than null.
+func orEmpty[T any](xs []T) []T {
+	if xs == nil {
+		return []T{}
+	}
+	return xs
 }

@@ -20,6 +20,9 @@ type ApplyOptions struct {
 	// DeleteOld deletes the backend a redis block switched away from once
 	// every target points at the new one, instead of retaining it.
 	DeleteOld bool
+	// DeleteSecrets deletes the secrets an unbound target created
+	// (SecretDeleter), which unbinding otherwise leaves.
+	DeleteSecrets bool
 }
 
 // applier carries one apply's progress.

@@ -19,9 +19,10 @@ func (a *applier) bind(ctx context.Context, c *Change) error {
 		return fmt.Errorf("target type %q is not known to this rediskit", c.Type)
 	}
 	want := Fingerprint(a.st.Lineage, inst.URL)
+	conn := a.withPending(ctx, c, a.connection(inst))
 	cur, set, err := target.Read(ctx, c.target.Attrs)
-	if err != nil || !set || Fingerprint(a.st.Lineage, cur) != want {
-		if err := target.Write(ctx, c.target.Attrs, a.connection(inst)); err != nil {
+	if err != nil || !set || Fingerprint(a.st.Lineage, cur) != want || len(conn.Pending) > 0 {
+		if err := target.Write(ctx, c.target.Attrs, conn); err != nil {
 			if a.switching(c.Redis) {
 				return a.rollbackTargets(ctx, c.Redis, c, err)
 			}
@@ -38,7 +39,8 @@ func (a *applier) bind(ctx context.Context, c *Change) error {
 
 // connection is what targets receive for inst.
 func (a *applier) connection(inst *Instance) Connection {
-	return Connection{URL: inst.URL, CACert: inst.CACert}
+	p := a.placementOf(inst)
+	return Connection{URL: inst.URL, CACert: inst.CACert, Private: inst.Private, Network: p.Network}
 }
 
 func (a *applier) unbind(ctx context.Context, c *Change) error {
@@ -47,6 +49,9 @@ func (a *applier) unbind(ctx context.Context, c *Change) error {
 		return fmt.Errorf("target type %q is not known to this rediskit", c.Type)
 	}
 	if err := target.Remove(ctx, c.prior.Attrs); err != nil {
+		return err
+	}
+	if err := a.deleteSecrets(ctx, target, c.prior.Attrs); err != nil {
 		return err
 	}
 	a.st.RemoveTarget(c.prior.Type, c.prior.Name)

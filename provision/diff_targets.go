@@ -60,6 +60,9 @@ func bindChange(tb *TargetBlock, ts *TargetState, st *State, r *Refreshed, p *Pl
 	default:
 		c.Reason = "redis." + tb.Redis + " has a new URL"
 	}
+	if ts != nil && len(ts.Pending) > 0 {
+		c.Action, c.Reason = Bind, pendingReason(ts.Pending)
+	}
 	return c
 }
 

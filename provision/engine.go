@@ -65,6 +65,9 @@ func (e *Engine) Plan(ctx context.Context, stack *Stack, st *State) (*Plan, erro
 	if err != nil {
 		return nil, err
 	}
+	if err := e.checkPlacements(ctx, p); err != nil {
+		return nil, err
+	}
 	return p, e.checkCredentials(p)
 }
 

@@ -15,6 +15,8 @@ const (
 	EventApplyErrored  EventType = "apply_errored"
 	EventVerify        EventType = "verify_result"
 	EventWarning       EventType = "warning"
+	// EventMigration shows the steps of a provider switch in a plan.
+	EventMigration EventType = "migration_plan"
 	// EventTargetCheck reports whether a target holds its redis block's URL.
 	EventTargetCheck EventType = "target_check"
 )
@@ -30,4 +32,6 @@ type Event struct {
 	Verify  *VerifyResult
 	// Failed marks a check event that found a problem.
 	Failed bool
+	// Steps lists what a provider switch will do (EventMigration).
+	Steps []string
 }

@@ -64,7 +64,7 @@ func (e *Engine) Refresh(ctx context.Context, stack *Stack, st *State) (*Refresh
 			}
 		}
 	}
-	e.emit(Event{Type: EventRefresh, Message: fmt.Sprintf("refreshed %d backends and %d targets", countBackends(st), len(r.Values))})
+	e.emit(Event{Type: EventRefresh, Message: fmt.Sprintf("refreshed %s and %s", plural(countBackends(st), "backend"), plural(len(r.Values), "target"))})
 	return r, nil
 }
 
@@ -137,4 +137,12 @@ func sortChanges(cs []*Change) {
 // TargetValue returns the value read for a target with these settings.
 func (r *Refreshed) TargetValue(typ string, attrs TargetAttrs) TargetValue {
 	return r.Values[targetKey(typ, attrs)]
+}
+
+// plural writes "1 backend" or "2 backends".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }

@@ -70,6 +70,10 @@ type TargetState struct {
 	// URLFingerprint is Fingerprint of the URL rediskit wrote.
 	URLFingerprint string    `json:"url_fingerprint"`
 	WrittenAt      time.Time `json:"written_at,omitzero"`
+	// Pending is what a Write that was interrupted recorded
+	// (Connection.Record), such as the revision it was waiting for; the
+	// next plan binds the target again to finish or undo that change.
+	Pending map[string]string `json:"pending,omitempty"`
 }
 
 // Address is the target's stack address, "target.TYPE.NAME".

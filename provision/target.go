@@ -43,4 +43,19 @@ type Describer interface {
 type Connection struct {
 	URL    string
 	CACert []byte
+	// Private marks a backend that only its own VPC network reaches
+	// (Instance.Private); Network is that network's full name,
+	// projects/P/global/networks/N, when the backend is a Placer.
+	Private bool
+	Network string
+	// Pending is what an earlier Write of this target recorded through
+	// Record before it was interrupted; nil normally. A target that finds
+	// it finishes or undoes that change first.
+	Pending map[string]string
+	// Record persists resume data in state before a long wait (a Cloud Run
+	// revision becoming ready), so that Ctrl-C or a crash leaves enough
+	// behind for the next run; Record(nil) clears it. It may be nil.
+	Record func(pending map[string]string) error
+	// Progress reports progress of a long wait. It may be nil.
+	Progress func(msg string)
 }
