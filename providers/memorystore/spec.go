@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
-	"github.com/hashicorp/hcl/v2/gohcl"
 
 	"github.com/rediskit/rediskit/provision"
 )
@@ -97,90 +96,46 @@ func (b *Backend) Decode(body hcl.Body, dc *provision.DecodeContext) (provision.
 	// Content's own diagnostics do not stop the checks below, so that one
 	// run reports every problem.
 	content, diags := body.Content(specSchema())
-	d := &decoder{eval: evalOf(dc), attrs: content.Attributes}
+	d := &decoder{provision.NewBlockDecoder(content.Attributes, dc)}
 	spec := d.spec()
-	diags = append(diags, d.diags...)
+	diags = append(diags, d.Diags...)
 	if diags.HasErrors() {
 		return nil, diags
 	}
 	return spec, diags
 }
 
-func evalOf(dc *provision.DecodeContext) *hcl.EvalContext {
-	if dc == nil {
-		return nil
-	}
-	return dc.Eval
-}
-
 // decoder collects diagnostics while decoding one block.
 type decoder struct {
-	eval  *hcl.EvalContext
-	attrs hcl.Attributes
-	diags hcl.Diagnostics
+	*provision.BlockDecoder
 }
 
 func (d *decoder) spec() *Spec {
 	d.refuseCredentials()
 	s := &Spec{Tier: DefaultTier, MemorySizeGB: DefaultMemorySizeGB, RedisVersion: DefaultRedisVersion,
 		Network: DefaultNetwork, ConnectMode: DefaultConnectMode, Auth: true, TransitEncryption: true}
-	d.decode("project", &s.Project)
-	d.decode("region", &s.Region)
-	d.decode("instance", &s.Instance)
-	d.decode("tier", &s.Tier)
-	d.decode("memory_size_gb", &s.MemorySizeGB)
-	d.decode("redis_version", &s.RedisVersion)
-	d.decode("network", &s.Network)
-	d.decode("connect_mode", &s.ConnectMode)
-	d.decode("reserved_ip_range", &s.ReservedIPRange)
-	d.decode("auth", &s.Auth)
-	d.decode("transit_encryption", &s.TransitEncryption)
-	d.decode("labels", &s.Labels)
-	d.decode("redis_configs", &s.RedisConfigs)
-	d.decode("replica_count", &s.ReplicaCount)
+	d.Decode("project", &s.Project)
+	d.Decode("region", &s.Region)
+	d.Decode("instance", &s.Instance)
+	d.Decode("tier", &s.Tier)
+	d.Decode("memory_size_gb", &s.MemorySizeGB)
+	d.Decode("redis_version", &s.RedisVersion)
+	d.Decode("network", &s.Network)
+	d.Decode("connect_mode", &s.ConnectMode)
+	d.Decode("reserved_ip_range", &s.ReservedIPRange)
+	d.Decode("auth", &s.Auth)
+	d.Decode("transit_encryption", &s.TransitEncryption)
+	d.Decode("labels", &s.Labels)
+	d.Decode("redis_configs", &s.RedisConfigs)
+	d.Decode("replica_count", &s.ReplicaCount)
 	d.check(s)
 	return s
 }
 
-// decode decodes an attribute, if present, into target.
-func (d *decoder) decode(name string, target any) {
-	if attr, ok := d.attrs[name]; ok {
-		d.diags = append(d.diags, gohcl.DecodeExpression(attr.Expr, d.eval, target)...)
-	}
-}
-
-// fail adds an error diagnostic pointing at an attribute's value.
-func (d *decoder) fail(name, summary, detail string) {
-	attr := d.attrs[name]
-	d.diags = append(d.diags, &hcl.Diagnostic{
-		Severity: hcl.DiagError, Summary: summary, Detail: detail,
-		Subject: attr.Expr.Range().Ptr(), Context: attr.Range.Ptr(),
-	})
-}
-
-// checkable reports whether an attribute is set and decoded without error,
-// so that a value that failed to decode is not reported twice.
-func (d *decoder) checkable(name string) bool {
-	attr, ok := d.attrs[name]
-	if !ok {
-		return false
-	}
-	for _, diag := range d.diags {
-		if diag.Severity == hcl.DiagError && diag.Subject != nil && within(*diag.Subject, attr.Range) {
-			return false
-		}
-	}
-	return true
-}
-
-func within(inner, outer hcl.Range) bool {
-	return inner.Filename == outer.Filename && inner.Start.Byte >= outer.Start.Byte && inner.End.Byte <= outer.End.Byte
-}
-
 func (d *decoder) refuseCredentials() {
 	for _, name := range slices.Sorted(maps.Keys(credentialAttrs)) {
-		if _, ok := d.attrs[name]; ok {
-			d.fail(name, "Credentials do not belong in the stack file",
+		if _, ok := d.Attrs[name]; ok {
+			d.Fail(name, "Credentials do not belong in the stack file",
 				fmt.Sprintf("Remove %q. %s Stack files are committed and must hold no secrets.", name, credentialAttrs[name]))
 		}
 	}

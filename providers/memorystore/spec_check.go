@@ -48,16 +48,16 @@ var (
 func (d *decoder) check(s *Spec) {
 	d.checkProject(s.Project)
 	d.checkRegion(s.Region)
-	if msg := instanceIDProblem(s.Instance); msg != "" && d.checkable("instance") {
-		d.fail("instance", "Invalid Memorystore instance id", fmt.Sprintf("%q %s. Use 1 to 40 lowercase letters, digits and hyphens, starting with a letter and ending with a letter or digit, such as \"acme-channels\".", s.Instance, msg))
+	if msg := instanceIDProblem(s.Instance); msg != "" && d.Checkable("instance") {
+		d.Fail("instance", "Invalid Memorystore instance id", fmt.Sprintf("%q %s. Use 1 to 40 lowercase letters, digits and hyphens, starting with a letter and ending with a letter or digit, such as \"acme-channels\".", s.Instance, msg))
 	}
 	d.checkEnum("tier", &s.Tier, tiers, "Unknown Memorystore tier")
 	d.checkEnum("connect_mode", &s.ConnectMode, connectModes, "Unknown connect mode")
-	if (s.MemorySizeGB < 1 || s.MemorySizeGB > 300) && d.checkable("memory_size_gb") {
-		d.fail("memory_size_gb", "Memory size out of range", "Set memory_size_gb to a whole number of GB from 1 to 300.")
+	if (s.MemorySizeGB < 1 || s.MemorySizeGB > 300) && d.Checkable("memory_size_gb") {
+		d.Fail("memory_size_gb", "Memory size out of range", "Set memory_size_gb to a whole number of GB from 1 to 300.")
 	}
-	if !versionPattern.MatchString(s.RedisVersion) && d.checkable("redis_version") {
-		d.fail("redis_version", "Unknown Redis version", fmt.Sprintf("%q is not a Memorystore version. Use one of %s (REDIS_7_2 is the newest).", s.RedisVersion, strings.Join(knownVersions, ", ")))
+	if !versionPattern.MatchString(s.RedisVersion) && d.Checkable("redis_version") {
+		d.Fail("redis_version", "Unknown Redis version", fmt.Sprintf("%q is not a Memorystore version. Use one of %s (REDIS_7_2 is the newest).", s.RedisVersion, strings.Join(knownVersions, ", ")))
 	}
 	s.Network = d.network(s.Network, s.Project)
 	d.checkReservedRange(s)
@@ -67,20 +67,20 @@ func (d *decoder) check(s *Spec) {
 }
 
 func (d *decoder) checkProject(p string) {
-	if !validProject(p) && d.checkable("project") {
-		d.fail("project", "Invalid Google Cloud project id", fmt.Sprintf("%q is not a project id. Use the id (6 to 30 lowercase letters, digits and hyphens, such as \"acme-prod\"), not the project's display name or number.", p))
+	if !validProject(p) && d.Checkable("project") {
+		d.Fail("project", "Invalid Google Cloud project id", fmt.Sprintf("%q is not a project id. Use the id (6 to 30 lowercase letters, digits and hyphens, such as \"acme-prod\"), not the project's display name or number.", p))
 	}
 }
 
 func (d *decoder) checkRegion(r string) {
-	if regionPattern.MatchString(r) || !d.checkable("region") {
+	if regionPattern.MatchString(r) || !d.Checkable("region") {
 		return
 	}
 	detail := fmt.Sprintf("%q is not a Google Cloud region. Use a region such as \"us-central1\" or \"europe-west1\".", r)
 	if m := zonePattern.FindStringSubmatch(r); m != nil {
 		detail = fmt.Sprintf("%q is a zone; Memorystore instances live in a region: use %q.", r, m[1])
 	}
-	d.fail("region", "Invalid region", detail)
+	d.Fail("region", "Invalid region", detail)
 }
 
 // instanceIDProblem says which instance id rule id breaks, or "".
@@ -102,7 +102,7 @@ func instanceIDProblem(id string) string {
 
 // checkEnum accepts a value in any case and stores it in upper case.
 func (d *decoder) checkEnum(name string, v *string, allowed []string, summary string) {
-	if !d.checkable(name) {
+	if !d.Checkable(name) {
 		return
 	}
 	up := strings.ToUpper(strings.TrimSpace(*v))
@@ -114,7 +114,7 @@ func (d *decoder) checkEnum(name string, v *string, allowed []string, summary st
 	if name == "tier" && up == "STANDARD" {
 		hint = " The highly available tier is called STANDARD_HA."
 	}
-	d.fail(name, summary, fmt.Sprintf("%q is not one of %s.%s", *v, strings.Join(allowed, ", "), hint))
+	d.Fail(name, summary, fmt.Sprintf("%q is not one of %s.%s", *v, strings.Join(allowed, ", "), hint))
 }
 
 // network expands a short network name to its full name.
@@ -125,31 +125,31 @@ func (d *decoder) network(n, project string) string {
 	if validNetworkName(n) {
 		return "projects/" + project + "/global/networks/" + n
 	}
-	if d.checkable("network") {
-		d.fail("network", "Invalid network", fmt.Sprintf("%q is neither a VPC network name (such as \"default\") nor a full name (projects/PROJECT/global/networks/NAME).", n))
+	if d.Checkable("network") {
+		d.Fail("network", "Invalid network", fmt.Sprintf("%q is neither a VPC network name (such as \"default\") nor a full name (projects/PROJECT/global/networks/NAME).", n))
 	}
 	return n
 }
 
 func (d *decoder) checkReservedRange(s *Spec) {
-	if s.ReservedIPRange == "" || s.ConnectMode != "DIRECT_PEERING" || !d.checkable("reserved_ip_range") {
+	if s.ReservedIPRange == "" || s.ConnectMode != "DIRECT_PEERING" || !d.Checkable("reserved_ip_range") {
 		return
 	}
 	if p, err := netip.ParsePrefix(s.ReservedIPRange); err != nil || !p.Addr().Is4() || p.Bits() > 29 {
-		d.fail("reserved_ip_range", "Invalid reserved IP range", fmt.Sprintf("With connect_mode DIRECT_PEERING, reserved_ip_range is an unused IPv4 range of at least /29, such as \"10.0.0.0/29\"; %q is not. Remove it to let Memorystore choose.", s.ReservedIPRange))
+		d.Fail("reserved_ip_range", "Invalid reserved IP range", fmt.Sprintf("With connect_mode DIRECT_PEERING, reserved_ip_range is an unused IPv4 range of at least /29, such as \"10.0.0.0/29\"; %q is not. Remove it to let Memorystore choose.", s.ReservedIPRange))
 	}
 }
 
 func (d *decoder) checkReplicas(s *Spec) {
-	if s.ReplicaCount == nil || !d.checkable("replica_count") {
+	if s.ReplicaCount == nil || !d.Checkable("replica_count") {
 		return
 	}
 	n := *s.ReplicaCount
 	switch {
 	case s.Tier == "BASIC" && n != 0:
-		d.fail("replica_count", "Replicas need the STANDARD_HA tier", "A BASIC instance has no replicas: remove replica_count, or set tier = \"STANDARD_HA\" (which cannot be changed later without replacing the instance).")
+		d.Fail("replica_count", "Replicas need the STANDARD_HA tier", "A BASIC instance has no replicas: remove replica_count, or set tier = \"STANDARD_HA\" (which cannot be changed later without replacing the instance).")
 	case s.Tier == "STANDARD_HA" && (n < 1 || n > 5):
-		d.fail("replica_count", "Replica count out of range", "A STANDARD_HA instance has 1 to 5 replicas; set replica_count in that range or remove it.")
+		d.Fail("replica_count", "Replica count out of range", "A STANDARD_HA instance has 1 to 5 replicas; set replica_count in that range or remove it.")
 	}
 }
 
@@ -158,13 +158,13 @@ func (d *decoder) labels(in map[string]string) map[string]string {
 	out := map[string]string{ManagedByLabel: ManagedByValue}
 	for _, k := range slices.Sorted(maps.Keys(in)) {
 		v := in[k]
-		if !validLabel(k, v) && d.checkable("labels") {
-			d.fail("labels", "Invalid label", fmt.Sprintf("Label %q = %q: keys start with a lowercase letter, and keys and values hold at most 63 lowercase letters, digits, '_' and '-'.", k, v))
+		if !validLabel(k, v) && d.Checkable("labels") {
+			d.Fail("labels", "Invalid label", fmt.Sprintf("Label %q = %q: keys start with a lowercase letter, and keys and values hold at most 63 lowercase letters, digits, '_' and '-'.", k, v))
 		}
 		out[k] = v
 	}
-	if len(out) > 64 && d.checkable("labels") {
-		d.fail("labels", "Too many labels", "An instance takes at most 64 labels, managed-by included.")
+	if len(out) > 64 && d.Checkable("labels") {
+		d.Fail("labels", "Too many labels", "An instance takes at most 64 labels, managed-by included.")
 	}
 	return out
 }
@@ -172,10 +172,10 @@ func (d *decoder) labels(in map[string]string) map[string]string {
 func (d *decoder) checkConfigs(cfg map[string]string) {
 	for _, k := range slices.Sorted(maps.Keys(cfg)) {
 		if strings.TrimSpace(k) == "" || strings.ContainsAny(k, " \t") {
-			d.fail("redis_configs", "Invalid Redis configuration name", fmt.Sprintf("%q is not a Redis configuration parameter; use names such as \"maxmemory-policy\".", k))
+			d.Fail("redis_configs", "Invalid Redis configuration name", fmt.Sprintf("%q is not a Redis configuration parameter; use names such as \"maxmemory-policy\".", k))
 		}
 		if k == "requirepass" {
-			d.fail("redis_configs", "Credentials do not belong in the stack file", "Remove requirepass: set auth = true and Memorystore generates the AUTH string, which rediskit reads with the API.")
+			d.Fail("redis_configs", "Credentials do not belong in the stack file", "Remove requirepass: set auth = true and Memorystore generates the AUTH string, which rediskit reads with the API.")
 		}
 	}
 }

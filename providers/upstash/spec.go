@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
-	"github.com/hashicorp/hcl/v2/gohcl"
 
 	"github.com/rediskit/rediskit/provision"
 )
@@ -63,37 +62,28 @@ func (b *Backend) Decode(body hcl.Body, dc *provision.DecodeContext) (provision.
 	// Content's own diagnostics (a missing or unknown attribute) do not stop
 	// the checks below, so that one run reports every problem.
 	content, diags := body.Content(specSchema())
-	d := &decoder{eval: evalOf(dc), attrs: content.Attributes}
+	d := &decoder{provision.NewBlockDecoder(content.Attributes, dc)}
 	spec := d.spec()
-	diags = append(diags, d.diags...)
+	diags = append(diags, d.Diags...)
 	if diags.HasErrors() {
 		return nil, diags
 	}
 	return spec, diags
 }
 
-func evalOf(dc *provision.DecodeContext) *hcl.EvalContext {
-	if dc == nil {
-		return nil
-	}
-	return dc.Eval
-}
-
 // decoder collects diagnostics while decoding one block.
 type decoder struct {
-	eval  *hcl.EvalContext
-	attrs hcl.Attributes
-	diags hcl.Diagnostics
+	*provision.BlockDecoder
 }
 
 func (d *decoder) spec() *Spec {
 	d.refuseCredentials()
 	s := &Spec{}
-	d.decode("name", &s.Name)
-	d.decode("primary_region", &s.PrimaryRegion)
-	d.decode("eviction", &s.Eviction)
-	d.decode("budget", &s.Budget)
-	d.decode("plan", &s.Plan)
+	d.Decode("name", &s.Name)
+	d.Decode("primary_region", &s.PrimaryRegion)
+	d.Decode("eviction", &s.Eviction)
+	d.Decode("budget", &s.Budget)
+	d.Decode("plan", &s.Plan)
 	d.checkName(s.Name)
 	s.Platform = d.checkPrimaryRegion(s.PrimaryRegion)
 	s.ReadRegions = d.readRegions(s.PrimaryRegion)
@@ -103,96 +93,57 @@ func (d *decoder) spec() *Spec {
 	return s
 }
 
-// decode decodes an attribute, if present, into target.
-func (d *decoder) decode(name string, target any) {
-	if attr, ok := d.attrs[name]; ok {
-		d.diags = append(d.diags, gohcl.DecodeExpression(attr.Expr, d.eval, target)...)
-	}
-}
-
-// fail adds an error diagnostic pointing at an attribute's value.
-func (d *decoder) fail(name, summary, detail string) {
-	attr := d.attrs[name]
-	d.failAt(attr.Expr.Range(), attr.Range, summary, detail)
-}
-
-func (d *decoder) failAt(subject, context hcl.Range, summary, detail string) {
-	d.diags = append(d.diags, &hcl.Diagnostic{
-		Severity: hcl.DiagError, Summary: summary, Detail: detail,
-		Subject: subject.Ptr(), Context: context.Ptr(),
-	})
-}
-
 func (d *decoder) refuseCredentials() {
 	for _, name := range slices.Sorted(maps.Keys(credentialAttrs)) {
-		if attr, ok := d.attrs[name]; ok {
+		if attr, ok := d.Attrs[name]; ok {
 			// The name's range, as the stack loader's own secret check uses,
 			// so that the loader keeps one diagnostic when both fire.
-			d.failAt(attr.NameRange, attr.Range, "Credentials do not belong in the stack file",
+			d.FailAt(attr.NameRange, attr.Range, "Credentials do not belong in the stack file",
 				fmt.Sprintf("Remove %q and set %s in the environment instead (with UPSTASH_EMAIL and UPSTASH_API_KEY for the Upstash Developer API); stack files are committed and must hold no secrets.", name, credentialAttrs[name]))
 		}
 	}
 }
 
 func (d *decoder) checkName(name string) {
-	if _, ok := d.attrs["name"]; ok && strings.TrimSpace(name) == "" && !d.hasErrorAt("name") {
-		d.fail("name", "Empty Upstash database name", "Set name to the database name to use in Upstash, e.g. \"acme-channels\".")
+	if _, ok := d.Attrs["name"]; ok && strings.TrimSpace(name) == "" && d.Checkable("name") {
+		d.Fail("name", "Empty Upstash database name", "Set name to the database name to use in Upstash, e.g. \"acme-channels\".")
 	}
 }
 
 func (d *decoder) checkPrimaryRegion(region string) string {
 	platform := platformOf(region)
-	if _, ok := d.attrs["primary_region"]; ok && platform == "" && !d.hasErrorAt("primary_region") {
-		d.fail("primary_region", "Unknown Upstash region",
+	if _, ok := d.Attrs["primary_region"]; ok && platform == "" && d.Checkable("primary_region") {
+		d.Fail("primary_region", "Unknown Upstash region",
 			fmt.Sprintf("%q is not an Upstash primary region. Use one of these (%s).", region, regionList()))
 	}
 	return platform
 }
 
 func (d *decoder) checkPlan(plan string, readRegions int) {
-	if _, ok := d.attrs["plan"]; !ok || d.hasErrorAt("plan") {
+	if _, ok := d.Attrs["plan"]; !ok || !d.Checkable("plan") {
 		return
 	}
 	if !slices.Contains(plans, plan) {
-		d.fail("plan", "Unknown Upstash plan",
+		d.Fail("plan", "Unknown Upstash plan",
 			fmt.Sprintf("%q is not an Upstash plan. Use one of: %s; or remove plan to use the account's default.", plan, strings.Join(plans, ", ")))
 	}
 	if plan == "free" && readRegions > 1 {
-		d.fail("read_regions", "Too many read regions for the free plan",
+		d.Fail("read_regions", "Too many read regions for the free plan",
 			"The Upstash free plan allows at most one read region. Keep one, or choose plan = \"payg\".")
 	}
 }
 
 func (d *decoder) checkBudget(budget *int) {
 	if budget != nil && *budget < 0 {
-		d.fail("budget", "Negative budget", "Set budget to the monthly limit in USD, a whole number of 0 or more.")
+		d.Fail("budget", "Negative budget", "Set budget to the monthly limit in USD, a whole number of 0 or more.")
 	}
 }
 
 func (d *decoder) checkTLS() {
 	var tls *bool
-	d.decode("tls", &tls)
+	d.Decode("tls", &tls)
 	if tls != nil && !*tls {
-		d.fail("tls", "Upstash always uses TLS",
+		d.Fail("tls", "Upstash always uses TLS",
 			"TLS cannot be turned off for Upstash databases; remove tls or set it to true.")
 	}
-}
-
-// hasErrorAt reports whether an attribute already has an error, so that a
-// value that failed to decode is not reported twice.
-func (d *decoder) hasErrorAt(name string) bool {
-	attr, ok := d.attrs[name]
-	if !ok {
-		return false
-	}
-	for _, diag := range d.diags {
-		if diag.Severity == hcl.DiagError && diag.Subject != nil && rangeWithin(*diag.Subject, attr.Range) {
-			return true
-		}
-	}
-	return false
-}
-
-func rangeWithin(inner, outer hcl.Range) bool {
-	return inner.Filename == outer.Filename && inner.Start.Byte >= outer.Start.Byte && inner.End.Byte <= outer.End.Byte
 }

@@ -11,7 +11,7 @@ import (
 // readRegions decodes read_regions. A literal list is decoded element by
 // element so that a bad region is reported at its own position.
 func (d *decoder) readRegions(primary string) []string {
-	attr, ok := d.attrs["read_regions"]
+	attr, ok := d.Attrs["read_regions"]
 	if !ok {
 		return nil
 	}
@@ -19,8 +19,8 @@ func (d *decoder) readRegions(primary string) []string {
 	if listDiags.HasErrors() {
 		// Not a literal list (a variable, say): decode it whole.
 		var regions []string
-		if diags := gohcl.DecodeExpression(attr.Expr, d.eval, &regions); diags.HasErrors() {
-			d.diags = append(d.diags, diags...)
+		if diags := gohcl.DecodeExpression(attr.Expr, d.Eval, &regions); diags.HasErrors() {
+			d.Diags = append(d.Diags, diags...)
 			return nil
 		}
 		for _, r := range regions {
@@ -31,8 +31,8 @@ func (d *decoder) readRegions(primary string) []string {
 	var regions []string
 	for _, e := range elems {
 		var r string
-		if diags := gohcl.DecodeExpression(e, d.eval, &r); diags.HasErrors() {
-			d.diags = append(d.diags, diags...)
+		if diags := gohcl.DecodeExpression(e, d.Eval, &r); diags.HasErrors() {
+			d.Diags = append(d.Diags, diags...)
 			continue
 		}
 		d.checkReadRegion(r, primary, e.Range(), attr.Range)
@@ -44,10 +44,10 @@ func (d *decoder) readRegions(primary string) []string {
 func (d *decoder) checkReadRegion(region, primary string, subject, context hcl.Range) {
 	switch {
 	case region == primary:
-		d.failAt(subject, context, "Primary region listed as a read region",
+		d.FailAt(subject, context, "Primary region listed as a read region",
 			fmt.Sprintf("%q is the primary region and serves reads already; remove it from read_regions.", region))
 	case !validReadRegion(region):
-		d.failAt(subject, context, "Unknown Upstash read region",
+		d.FailAt(subject, context, "Unknown Upstash read region",
 			fmt.Sprintf("%q is not an Upstash read region. Read regions are AWS regions: %s.", region, readRegionList()))
 	}
 }
