@@ -30,6 +30,7 @@ func runApplySaved(ctx context.Context, a *app, pf *provision.PlanFile) error {
 		return err
 	}
 	a.view().Plan(plan)
+	a.showMigrationSteps(plan, &runOptions{})
 	if !plan.HasChanges() {
 		return nil
 	}

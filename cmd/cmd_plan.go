@@ -43,11 +43,12 @@ func runPlan(ctx context.Context, a *app, opts *planOptions) error {
 		return err
 	}
 	defer s.unlock()
-	plan, err := makePlan(ctx, s, stack, opts.destroy)
+	plan, err := planFor(ctx, s, stack, map[bool]string{false: "plan", true: "destroy"}[opts.destroy])
 	if err != nil {
 		return err
 	}
 	a.view().Plan(plan)
+	a.showMigrationSteps(plan, &runOptions{})
 	a.showPlanCost(ctx, stack, reg, s.state, plan)
 	if opts.out != "" {
 		if err := a.savePlan(stack, plan, opts.out); err != nil {
@@ -58,13 +59,6 @@ func runPlan(ctx context.Context, a *app, opts *planOptions) error {
 		return &exitCodeError{code: exitChanges}
 	}
 	return nil
-}
-
-func makePlan(ctx context.Context, s *session, stack *provision.Stack, destroy bool) (*provision.Plan, error) {
-	if destroy {
-		return s.engine.PlanDestroy(ctx, stack, s.state)
-	}
-	return s.engine.Plan(ctx, stack, s.state)
 }
 
 // savePlan writes plan to path for a later `rediskit apply path`.

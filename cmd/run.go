@@ -3,6 +3,8 @@ package cmd
 import (
 	"context"
 	"fmt"
+	"strings"
+	"time"
 
 	"github.com/rediskit/rediskit/provision"
 	"github.com/rediskit/rediskit/provision/rediscopy"
@@ -14,6 +16,9 @@ type runOptions struct {
 	autoApprove bool
 	copyData    bool
 	deleteOld   bool
+	// deleteSecrets (destroy --delete-secrets) deletes the secrets targets
+	// created, which unbinding otherwise leaves.
+	deleteSecrets bool
 	// beforeApply runs after approval and before the first change; migrate
 	// writes the edited stack file there, so a declined plan edits nothing.
 	beforeApply func() error
@@ -35,6 +40,9 @@ func (a *app) applyStack(ctx context.Context, stack *provision.Stack, reg *provi
 	}
 	defer s.unlock()
 	plan, err := planFor(ctx, s, stack, op)
+	if err == nil && opts.deleteOld {
+		err = s.engine.PlanDeleteOld(ctx, stack, s.state, plan)
+	}
 	if err != nil {
 		return err
 	}
@@ -72,7 +80,7 @@ func planFor(ctx context.Context, s *session, stack *provision.Stack, op string)
 
 // applyOptions turns the command's flags into the engine's options.
 func (a *app) applyOptions(plan *provision.Plan, opts *runOptions) provision.ApplyOptions {
-	ao := provision.ApplyOptions{Stop: a.stopRequested, SkipVerify: plan.Destroy, DeleteOld: opts.deleteOld}
+	ao := provision.ApplyOptions{Stop: a.stopRequested, SkipVerify: plan.Destroy, DeleteOld: opts.deleteOld, DeleteSecrets: opts.deleteSecrets}
 	if opts.copyData {
 		ao.Copy = copyData
 	}
@@ -93,16 +101,28 @@ func (a *app) showMigrationSteps(plan *provision.Plan, opts *runOptions) {
 }
 
 // copyData copies a switching redis block's keys with rediscopy, reporting
-// progress through the engine.
+// progress through the engine. It first says how many commands the copy
+// will send, since Upstash bills every one.
 func copyData(ctx context.Context, from, to *provision.Instance, progress func(string)) error {
-	res, err := rediscopy.Copy(ctx, rediscopy.Endpoint{URL: from.URL, CACert: from.CACert},
-		rediscopy.Endpoint{URL: to.URL, CACert: to.CACert}, rediscopy.Options{Verify: true,
-			Progress: func(p rediscopy.Progress) {
-				progress(fmt.Sprintf("%s: %d of ~%d keys, %.0f keys/s", p.Phase, p.Keys, p.Total, p.Rate))
-			}})
+	src := rediscopy.Endpoint{URL: from.URL, CACert: from.CACert}
+	dst := rediscopy.Endpoint{URL: to.URL, CACert: to.CACert}
+	opts := rediscopy.Options{Verify: true, Progress: func(p rediscopy.Progress) {
+		progress(fmt.Sprintf("%s: %d of ~%d keys, %.0f keys/s", p.Phase, p.Keys, p.Total, p.Rate))
+	}}
+	if n, err := rediscopy.CountKeys(ctx, src); err == nil {
+		est := rediscopy.EstimateBillable(n, opts).DumpRestore
+		progress(fmt.Sprintf("copying ~%d keys: about %d commands on the old backend and %d on the new one (Upstash bills each)", n, est.Source, est.Target))
+	}
+	res, err := rediscopy.Copy(ctx, src, dst, opts)
 	if res != nil {
 		progress(fmt.Sprintf("copied %d keys (%s), %d expired meanwhile, %d failed, in %s",
-			res.Copied, res.Mode, res.Skipped, res.Failed, res.Elapsed.Round(1e6)))
+			res.Copied, res.Mode, res.Skipped, res.Failed, res.Elapsed.Round(time.Millisecond)))
+		if len(res.FailedKeys) > 0 {
+			progress("keys not copied: " + strings.Join(res.FailedKeys, ", "))
+		}
+		if res.Verify != nil && len(res.Verify.MismatchedKeys) > 0 {
+			progress("keys that differ after the copy: " + strings.Join(res.Verify.MismatchedKeys, ", "))
+		}
 	}
 	return err
 }

@@ -49,10 +49,18 @@ func (a *applier) copyData(ctx context.Context, c *Change) error {
 	if a.opts.Copy == nil || c.From == "" || from == nil {
 		return nil
 	}
-	if from.Private {
-		return fmt.Errorf("cannot copy data: the %s backend is not reachable from here (private network); run the migration from inside its VPC or without --copy-data", c.From)
+	for _, side := range []struct {
+		inst *Instance
+		typ  string
+	}{{from, c.From}, {a.instances[c.Redis], c.Type}} {
+		if side.inst.Private {
+			return fmt.Errorf("cannot copy data: the %s backend is not reachable from here (private network); run the migration from inside its VPC, or without --copy-data", side.typ)
+		}
 	}
-	if err := a.opts.Copy(ctx, from, a.instances[c.Redis], a.progress(c)); err != nil {
+	a.before("copy data to", backendLabel(c.Redis, c.Type))
+	err := a.opts.Copy(ctx, from, a.instances[c.Redis], a.progress(c))
+	a.after("copy data to", backendLabel(c.Redis, c.Type))
+	if err != nil {
 		return fmt.Errorf("copy data from the %s backend: %w; no target was changed", c.From, err)
 	}
 	return nil
@@ -74,7 +82,7 @@ func (a *applier) rollbackTargets(ctx context.Context, name string, failed *Chan
 			continue
 		}
 		target, _ := a.e.Registry.Target(c.Type)
-		if err := target.Write(ctx, c.target.Attrs, a.connection(prev)); err != nil {
+		if err := a.writeTarget(ctx, target, c.Address, c.target.Attrs, a.connection(prev)); err != nil {
 			errs = append(errs, fmt.Errorf("%s: %w", c.Address, err))
 			continue
 		}

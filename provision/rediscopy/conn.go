@@ -6,6 +6,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"net"
 	"slices"
 	"strings"
 	"time"
@@ -23,6 +24,24 @@ type conn struct {
 	role    string   // "source" or "target"
 	addr    string   // host:port, safe to print
 	secrets []string // scrubbed from every message
+	tls     bool
+}
+
+// minSecretLen is the shortest password scrubbed from messages: a shorter
+// one would mangle ordinary words (and so reveal itself) where it cannot
+// plausibly come from anyway, since no reply echoes a password.
+const minSecretLen = 6
+
+func secrets(url, password string) []string {
+	if len(password) < minSecretLen {
+		return []string{url}
+	}
+	return []string{url, password}
+}
+
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
 }
 
 // dial builds a client for ep; it does not connect yet. retries is
@@ -34,8 +53,8 @@ func dial(ep Endpoint, role string, pool, retries int) (*conn, error) {
 		// url.Parse errors quote the whole URL, password included.
 		return nil, fmt.Errorf("the %s URL is not a valid redis:// or rediss:// URL; check it (`rediskit output` shows it masked)", role)
 	}
-	c := &conn{role: role, addr: opt.Addr, secrets: []string{ep.URL, opt.Password}}
-	if opt.TLSConfig != nil {
+	c := &conn{role: role, addr: opt.Addr, secrets: secrets(ep.URL, opt.Password), tls: opt.TLSConfig != nil}
+	if c.tls {
 		if opt.TLSConfig, err = tlsConfig(opt.TLSConfig, ep.CACert, role); err != nil {
 			return nil, err
 		}
@@ -90,8 +109,14 @@ func (c *conn) fail(doing string, err error) error {
 // failHint is fail with the next step to suggest when the cause is neither
 // an interruption nor a certificate.
 func (c *conn) failHint(doing string, err error, hint string) error {
-	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+	switch {
+	case errors.Is(err, context.Canceled):
 		hint = "the copy was interrupted; run it again to finish (keys already copied are replaced)"
+	case errors.Is(err, context.DeadlineExceeded) || isTimeout(err):
+		hint = "no answer in time; check that this machine may reach the " + c.role + " (firewall, IP allow-list, VPC)"
+		if c.tls {
+			hint += "; a server that does not speak TLS also stays silent to rediss://"
+		}
 	}
 	var verr *x509.UnknownAuthorityError
 	var herr x509.HostnameError
@@ -145,6 +170,17 @@ func transportError(cmds []redis.Cmder) error {
 		}
 	}
 	return nil
+}
+
+// run sends cmds in one pipeline (queued in one append, rather than one
+// by one) and returns only an error that stopped it as a whole.
+func (c *conn) run(ctx context.Context, cmds []redis.Cmder, doing string) error {
+	if len(cmds) == 0 {
+		return nil
+	}
+	pipe := c.client.Pipeline()
+	_ = pipe.BatchProcess(ctx, cmds...)
+	return c.exec(ctx, pipe, doing)
 }
 
 // exec runs a pipeline and returns only an error that stopped it as a whole;

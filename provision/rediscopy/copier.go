@@ -1,15 +1,16 @@
 package rediscopy
 
 import (
+	"sync"
 	"sync/atomic"
 	"time"
 )
 
-// Connection pools: the source serves the scanner, the reader and the
-// writer's fallback reads (and two more in verification); the target only
-// the writer and verification.
+// Connection pools: the source serves the scanner, the readers and the
+// writers' fallback and big-key reads; the target the writers. The
+// target gets no retries (see dial).
 const (
-	srcPool, dstPool       = 4, 2
+	srcPool, dstPool       = 1 + readerCount + writerCount, writerCount
 	srcRetries, dstRetries = 2, -1
 )
 
@@ -21,19 +22,21 @@ const genuineChecks = 1000
 type copier struct {
 	src, dst *conn
 	opts     Options
-	// typedOnly switches the reader from DUMP to the type-aware path once
+	// typedOnly switches the readers from DUMP to the type-aware path once
 	// the target refused a whole batch's payloads or the probe failed.
-	typedOnly    atomic.Bool
-	genuineLeft  int // reader goroutine only
+	typedOnly   atomic.Bool
+	genuineLeft atomic.Int64 // payloads still to check, shared by the readers
+	prog        *progress
+
+	mu           sync.Mutex // guards res and firstFailure while writers run
 	res          *Result
 	firstFailure string
-	prog         *progress
 }
 
 // hooks let tests act between stages; nil in production.
 type hooks struct {
 	afterScan     func(keys []string) // on the scanner goroutine
-	beforeRestore func(b *batch)      // on the writer goroutine
+	beforeRestore func(b *batch)      // on a writer goroutine
 }
 
 func newCopier(from, to Endpoint, opts Options) (*copier, error) {
@@ -52,21 +55,12 @@ func newCopier(from, to Endpoint, opts Options) (*copier, error) {
 		src.close()
 		return nil, err
 	}
-	return &copier{src: src, dst: dst, opts: opts, genuineLeft: genuineChecks, res: &Result{}}, nil
+	c := &copier{src: src, dst: dst, opts: opts, res: &Result{}}
+	c.genuineLeft.Store(genuineChecks)
+	return c, nil
 }
 
 func (c *copier) close() {
 	c.src.close()
 	c.dst.close()
-}
-
-// failKey counts a key that could not be copied and keeps its name.
-func (c *copier) failKey(key string, err error) {
-	c.res.Failed++
-	if len(c.res.FailedKeys) < MaxFailedKeys {
-		c.res.FailedKeys = append(c.res.FailedKeys, key)
-	}
-	if c.firstFailure == "" && err != nil {
-		c.firstFailure = scrub(shortReply(err.Error()), append(c.src.secrets, c.dst.secrets...))
-	}
 }

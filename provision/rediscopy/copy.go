@@ -29,8 +29,9 @@ type Options struct {
 	Progress func(Progress)
 	// ProgressEvery defaults to one second.
 	ProgressEvery time.Duration
-	// Verify walks the source again after the copy and compares every key
-	// with the target (see the package documentation).
+	// Verify walks the source again after a copy in which no key failed
+	// and compares every key with the target (see the package
+	// documentation).
 	Verify bool
 
 	hooks *hooks // tests only
@@ -78,8 +79,8 @@ type Result struct {
 	Mode     string // ModeDumpRestore, ModeTyped or ModeMixed
 	// FailedKeys names the first MaxFailedKeys failed keys (names only).
 	FailedKeys []string
-	Elapsed    time.Duration
-	// Verify is set when Options.Verify was.
+	Elapsed    time.Duration // the copy, without the verification
+	// Verify is set when Options.Verify was and no key failed.
 	Verify *Verification
 }
 

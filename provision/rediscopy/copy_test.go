@@ -2,6 +2,7 @@ package rediscopy
 
 import (
 	"context"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -96,12 +97,11 @@ func TestCopyFallsBackPerKey(t *testing.T) {
 	src, from := server(t, redistest.Options{})
 	dst, to := server(t, redistest.Options{})
 	n := fill(t, src, fixture{n: 2000})
-	corrupted := 0
+	var corrupted atomic.Bool
 	opts := Options{hooks: &hooks{beforeRestore: func(b *batch) {
 		for i := range b.dump {
-			if it := &b.dump[i]; corrupted == 0 && it.state == statePending {
-				it.payload = it.payload[:len(it.payload)-1] + "\x00"
-				corrupted++
+			if it := &b.dump[i]; it.state == statePending && corrupted.CompareAndSwap(false, true) {
+				it.payload = corrupt(it.payload)
 			}
 		}
 	}}}
@@ -114,6 +114,43 @@ func TestCopyFallsBackPerKey(t *testing.T) {
 		t.Errorf("mode %s, %d typed, %d restored; want mixed, 1, %d", res.Mode, res.Typed, res.Restored, n-1)
 	}
 	assertSame(t, src, dst)
+}
+
+// A target that refuses every payload (another Redis version's, here
+// corrupted on the way) switches the copy to the type-aware path after the
+// first batches, which are copied by type key by key.
+func TestCopySwitchesToTypedWhenPayloadsAreRefused(t *testing.T) {
+	src, from := server(t, redistest.Options{})
+	dst, to := server(t, redistest.Options{})
+	n := fill(t, src, fixture{n: smallKeys, big: true, streamExtras: true})
+	var dumpBatches atomic.Int32
+	opts := Options{Batch: 200, hooks: &hooks{beforeRestore: func(b *batch) {
+		dumpBatches.Add(1)
+		for i := range b.dump {
+			if it := &b.dump[i]; it.state == statePending {
+				it.payload = corrupt(it.payload)
+			}
+		}
+	}}}
+	res, err := Copy(context.Background(), from, to, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantCounts(t, res, n, 0)
+	if res.Mode != ModeTyped {
+		t.Errorf("mode %s, want %s", res.Mode, ModeTyped)
+	}
+	// The batches read before the switch: at most one per reader and
+	// writer, one queued, and the first.
+	if got := dumpBatches.Load(); got > readerCount+writerCount+2 {
+		t.Errorf("%d batches went through DUMP/RESTORE after the first was refused", got)
+	}
+	assertSame(t, src, dst)
+}
+
+// corrupt flips the last byte of a payload's CRC.
+func corrupt(payload string) string {
+	return payload[:len(payload)-1] + string([]byte{payload[len(payload)-1] ^ 0xff})
 }
 
 func wantCounts(t *testing.T, res *Result, copied, skipped int) {

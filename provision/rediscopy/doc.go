@@ -4,13 +4,18 @@
 //
 // # How a copy runs
 //
-// Three stages overlap, each on its own goroutine, joined by channels that
-// hold one batch each, so at most a few batches are in memory at once:
+// Three stages overlap on goroutines joined by channels that hold one batch
+// each, so that at most five batches of values are in memory at once:
 //
 //  1. SCAN walks the source in batches of Options.Batch keys.
-//  2. One pipeline per batch reads PTTL and DUMP from the source.
-//  3. One pipeline per batch writes RESTORE key ttl payload REPLACE to the
-//     target.
+//  2. Two readers each send one pipeline per batch with PTTL and DUMP for
+//     every key to the source.
+//  3. Two writers each send one pipeline per batch with RESTORE key ttl
+//     payload REPLACE for every key to the target, the TTL being what is
+//     left of the one read.
+//
+// Pairs of readers and writers keep each server busy while the other
+// goroutine waits for its replies or parses them.
 //
 // When the target refuses a payload (a different Redis version's format, a
 // server without DUMP/RESTORE, an ACL that denies RESTORE) or the source's

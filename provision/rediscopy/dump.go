@@ -13,27 +13,21 @@ type dumpItem struct {
 	payload  string
 	deadline time.Time // zero without TTL
 	state    keyState  // statePending: RESTORE it; stateFailed: copy it by type
-	err      error     // why DUMP or RESTORE was refused
 }
 
 // readDump pipelines PTTL and DUMP for every key.
 func (c *copier) readDump(ctx context.Context, keys []string) ([]dumpItem, error) {
-	pipe := c.src.client.Pipeline()
-	pttls := make([]*redis.IntCmd, len(keys))
-	dumps := make([]*redis.StringCmd, len(keys))
-	for i, k := range keys {
-		pttls[i] = redis.NewIntCmd(ctx, "pttl", k)
-		dumps[i] = redis.NewStringCmd(ctx, "dump", k)
-		_ = pipe.Process(ctx, pttls[i])
-		_ = pipe.Process(ctx, dumps[i])
+	cmds := make([]redis.Cmder, 0, 2*len(keys))
+	for _, k := range keys {
+		cmds = append(cmds, redis.NewIntCmd(ctx, "pttl", k), redis.NewStringCmd(ctx, "dump", k))
 	}
-	if err := c.src.exec(ctx, pipe, "DUMP"); err != nil {
+	if err := c.src.run(ctx, cmds, "DUMP"); err != nil {
 		return nil, err
 	}
 	now := time.Now()
 	items := make([]dumpItem, len(keys))
 	for i, k := range keys {
-		items[i] = c.dumpItem(k, pttls[i], dumps[i], now)
+		items[i] = c.dumpItem(k, cmds[2*i].(*redis.IntCmd), cmds[2*i+1].(*redis.StringCmd), now)
 	}
 	return items, nil
 }
@@ -47,12 +41,11 @@ func (c *copier) dumpItem(key string, pttl *redis.IntCmd, dump *redis.StringCmd,
 	case dump.Err() == redis.Nil || err == nil && ttl == -2:
 		it.state = stateGone
 	case dump.Err() != nil || err != nil:
-		it.state, it.err = stateFailed, firstErr(dump.Err(), err)
-	case c.genuineLeft > 0 && !genuinePayload(it.payload):
 		it.state = stateFailed
-	}
-	if it.state == statePending && c.genuineLeft > 0 {
-		c.genuineLeft--
+	case c.genuineLeft.Load() > 0 && !genuinePayload(it.payload):
+		it.state = stateFailed
+	case c.genuineLeft.Load() > 0:
+		c.genuineLeft.Add(-1)
 	}
 	if ttl >= 0 {
 		it.deadline = now.Add(time.Duration(ttl) * time.Millisecond)
@@ -63,11 +56,11 @@ func (c *copier) dumpItem(key string, pttl *redis.IntCmd, dump *redis.StringCmd,
 // writeDump pipelines RESTORE … REPLACE for every key read, copies the
 // refused ones by type, and switches the copy to the type-aware path when
 // every key of the batch was refused.
-func (c *copier) writeDump(ctx context.Context, items []dumpItem) error {
+func (c *copier) writeDump(ctx context.Context, items []dumpItem, t *tally) error {
 	if c.opts.hooks != nil && c.opts.hooks.beforeRestore != nil {
 		c.opts.hooks.beforeRestore(&batch{dump: items})
 	}
-	restores, err := c.queueRestores(ctx, items)
+	restores, err := c.restore(ctx, items)
 	if err != nil {
 		return err
 	}
@@ -78,35 +71,34 @@ func (c *copier) writeDump(ctx context.Context, items []dumpItem) error {
 		if cmd := restores[i]; cmd != nil && cmd.Err() != nil {
 			if !fallbackHelps(cmd.Err()) {
 				live++
-				c.failKey(it.key, cmd.Err())
+				t.fail(it.key, cmd.Err())
 				continue
 			}
-			it.state, it.err = stateFailed, cmd.Err()
+			it.state = stateFailed
 		}
 		switch it.state {
 		case stateGone:
-			c.res.Skipped++
+			t.skipped++
 		case stateFailed:
 			live++
 			fallback = append(fallback, it.key)
 		case statePending:
 			live++
-			c.res.Restored++
-			c.res.Copied++
-			c.res.Bytes += int64(len(it.payload))
+			t.restored++
+			t.bytes += int64(len(it.payload))
 		}
 	}
 	if len(fallback) > 0 && len(fallback) == live {
 		c.typedOnly.Store(true)
 	}
-	return c.copyByType(ctx, fallback)
+	return c.copyByType(ctx, fallback, t)
 }
 
-// queueRestores runs the RESTOREs; a key that expired on the source since
+// restore pipelines the RESTOREs; a key that expired on the source since
 // it was read is not restored but counted as gone.
-func (c *copier) queueRestores(ctx context.Context, items []dumpItem) ([]*redis.StatusCmd, error) {
-	pipe := c.dst.client.Pipeline()
+func (c *copier) restore(ctx context.Context, items []dumpItem) ([]*redis.StatusCmd, error) {
 	cmds := make([]*redis.StatusCmd, len(items))
+	queued := make([]redis.Cmder, 0, len(items))
 	now := time.Now()
 	for i := range items {
 		it := &items[i]
@@ -121,13 +113,13 @@ func (c *copier) queueRestores(ctx context.Context, items []dumpItem) ([]*redis.
 			}
 		}
 		cmds[i] = redis.NewStatusCmd(ctx, "restore", it.key, ttl, it.payload, "replace")
-		_ = pipe.Process(ctx, cmds[i])
+		queued = append(queued, cmds[i])
 	}
-	return cmds, c.dst.exec(ctx, pipe, "RESTORE")
+	return cmds, c.dst.run(ctx, queued, "RESTORE")
 }
 
 // copyByType copies keys with the type-aware path, synchronously.
-func (c *copier) copyByType(ctx context.Context, keys []string) error {
+func (c *copier) copyByType(ctx context.Context, keys []string, t *tally) error {
 	if len(keys) == 0 {
 		return nil
 	}
@@ -135,5 +127,5 @@ func (c *copier) copyByType(ctx context.Context, keys []string) error {
 	if err != nil {
 		return err
 	}
-	return c.writeTyped(ctx, tks)
+	return c.writeTyped(ctx, tks, t)
 }

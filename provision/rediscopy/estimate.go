@@ -1,5 +1,7 @@
 package rediscopy
 
+import "context"
+
 // Billable is a number of commands sent to each side.
 type Billable struct {
 	Source, Target int64
@@ -11,8 +13,9 @@ type Estimate struct {
 	// DumpRestore is the cost when the target accepts the source's DUMP
 	// payloads.
 	DumpRestore Billable
-	// Typed is the cost when it does not and every key is copied by type;
-	// keys bigger than one chunk, streams and TTLs add to it.
+	// Typed is the cost when it does not and every key is copied by type,
+	// and, with Verify, compared by type: an upper figure for keys of one
+	// chunk (a key bigger than a chunk costs two more commands per chunk).
 	Typed Billable
 }
 
@@ -25,9 +28,11 @@ const (
 
 // EstimateBillable estimates the commands a Copy of a database of dbsize
 // keys sends with opts (Batch and Verify matter), for showing before
-// copying from or to a provider that bills per command. It assumes small
-// keys (one chunk each) and that SCAN returns about Batch keys per call;
-// the Typed figure counts a PEXPIRE for every key, so it errs high.
+// copying from or to a provider that bills per command. It assumes that
+// SCAN returns about Batch keys per call. With Verify, the DumpRestore
+// figure leaves out keys whose DUMP payloads differ although their values
+// are equal (sets on Redis before 7.2, big hashes): they are compared by
+// type, for two more commands on each side.
 func EstimateBillable(dbsize int64, opts Options) Estimate {
 	if dbsize < 0 {
 		dbsize = 0
@@ -40,17 +45,32 @@ func EstimateBillable(dbsize int64, opts Options) Estimate {
 	est := Estimate{
 		// PTTL + DUMP per key; RESTORE per key.
 		DumpRestore: Billable{Source: dbsizeCommands + scans + 2*dbsize, Target: probeCommands + dbsize},
-		// TYPE + PTTL + one read per key; DEL + one write + PEXPIRE per key.
-		Typed: Billable{Source: dbsizeCommands + scans + 3*dbsize, Target: probeCommands + 3*dbsize},
+		// TYPE + PTTL + one read per key, and XINFO STREAM and GROUPS for
+		// streams (a half per key is generous); SET … PX for a string, DEL
+		// + one write + PEXPIRE for the others.
+		Typed: Billable{Source: dbsizeCommands + scans + 3*dbsize + dbsize/2, Target: probeCommands + 3*dbsize},
 	}
 	if opts.Verify {
 		// TYPE + PTTL + DUMP per key on each side, plus SCAN and DBSIZE.
 		est.DumpRestore.Source += dbsizeCommands + scans + 3*dbsize
 		est.DumpRestore.Target += dbsizeCommands + 3*dbsize
 		// TYPE + PTTL + DUMP + length + one read per key on the source;
-		// TYPE + PTTL + DUMP + length + one lookup on the target.
+		// TYPE + PTTL + DUMP + length + one lookup on the target, when no
+		// DUMP payloads match.
 		est.Typed.Source += dbsizeCommands + scans + 5*dbsize
 		est.Typed.Target += dbsizeCommands + 5*dbsize
 	}
 	return est
+}
+
+// CountKeys returns the number of keys in ep's database (DBSIZE, one
+// billable command), for EstimateBillable before a copy. Errors never
+// contain a URL or password.
+func CountKeys(ctx context.Context, ep Endpoint) (int64, error) {
+	c, err := dial(ep, "source", 1, srcRetries)
+	if err != nil {
+		return 0, err
+	}
+	defer c.close()
+	return c.dbsize(ctx)
 }

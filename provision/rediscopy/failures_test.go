@@ -110,7 +110,11 @@ func TestCopyCancelled(t *testing.T) {
 	n := fill(t, src, fixture{n: smallKeys})
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	opts := Options{Batch: 100, ProgressEvery: time.Nanosecond, Progress: func(Progress) { cancel() }}
+	opts := Options{Batch: 100, ProgressEvery: time.Millisecond, Progress: func(p Progress) {
+		if p.Keys > 0 {
+			cancel()
+		}
+	}}
 	res, err := Copy(ctx, from, to, opts)
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("error %v, want context.Canceled", err)
@@ -174,5 +178,19 @@ func assertNoSecret(t *testing.T, err error, secrets ...string) {
 		if s != "" && strings.Contains(err.Error(), s) {
 			t.Errorf("error reveals a secret: %v", err)
 		}
+	}
+}
+
+// A short password is not scrubbed from inside ordinary words, which would
+// mangle the message and reveal the password; the URL always is.
+func TestScrubLeavesWordsWhole(t *testing.T) {
+	url := "redis://:x@127.0.0.1:1"
+	msg := scrub("context deadline exceeded at "+url, secrets(url, "x"))
+	if msg != "context deadline exceeded at ****" {
+		t.Errorf("scrub = %q", msg)
+	}
+	long := "redis://:s3cr3t-Pa55word@h:1"
+	if msg := scrub("echo s3cr3t-Pa55word", secrets(long, "s3cr3t-Pa55word")); msg != "echo ****" {
+		t.Errorf("scrub = %q", msg)
 	}
 }

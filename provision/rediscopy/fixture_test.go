@@ -59,7 +59,7 @@ func fill(t testing.TB, c *redis.Client, f fixture) int {
 		}
 		writeSmall(ctx, pipe, rng, key, i, f.streamExtras)
 		if (i/6)%10 < 3 {
-			pipe.PExpire(ctx, key, time.Duration(10+rng.IntN(3600))*time.Second)
+			pipe.PExpire(ctx, key, time.Duration(300+rng.IntN(3600))*time.Second) // outlives a slow -race run
 		}
 		if pipe.Len() > 3000 {
 			execOK(t, ctx, pipe)

@@ -3,18 +3,27 @@ package rediscopy
 import (
 	"context"
 	"sync"
+	"time"
 )
 
-// batch is one SCAN page on its way from the reader to the writer: DUMP
+// batch is one SCAN page on its way from a reader to a writer: DUMP
 // payloads, or first chunks read by type.
 type batch struct {
 	dump  []dumpItem
 	typed []*typedKey
 }
 
-// run overlaps SCAN, reads and writes on three goroutines joined by
-// one-slot channels: at most a batch being scanned, one queued, one being
-// read, one queued and one being written.
+// Two readers and two writers keep each server busy while the other
+// goroutine of the pair waits for replies or parses them.
+const (
+	readerCount = 2
+	writerCount = 2
+)
+
+// run overlaps SCAN, reads and writes on goroutines joined by one-slot
+// channels, so that at most five batches of values are in memory (two
+// being read, one queued, two being written), and reports progress from
+// the calling goroutine.
 func (c *copier) run(ctx context.Context) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -27,22 +36,47 @@ func (c *copier) run(ctx context.Context) error {
 	}
 	keys := make(chan []string, 1)
 	batches := make(chan *batch, 1)
-	var wg sync.WaitGroup
-	wg.Go(func() {
+	var scanner, readers, writers sync.WaitGroup
+	scanner.Go(func() {
 		defer close(keys)
 		stop(scanKeys(ctx, c.src, c.opts, keys))
 	})
-	wg.Go(func() {
-		defer close(batches)
-		stop(c.readAll(ctx, keys, batches))
-	})
-	if err := c.writeAll(ctx, batches); err != nil {
-		stop(err)
-		for range batches { // let the reader finish
+	for range readerCount {
+		readers.Go(func() { stop(c.readAll(ctx, keys, batches)) })
+	}
+	for range writerCount {
+		writers.Go(func() { stop(c.writeAll(ctx, batches)) })
+	}
+	done := make(chan struct{})
+	go func() {
+		readers.Wait()
+		close(batches)
+		writers.Wait()
+		close(done)
+	}()
+	c.reportUntil(done)
+	scanner.Wait()
+	return first.get()
+}
+
+// reportUntil calls Options.Progress every ProgressEvery until done closes,
+// then once more.
+func (c *copier) reportUntil(done <-chan struct{}) {
+	if c.opts.Progress == nil {
+		<-done
+		return
+	}
+	tick := time.NewTicker(c.opts.ProgressEvery)
+	defer tick.Stop()
+	for {
+		select {
+		case <-tick.C:
+			c.report(false)
+		case <-done:
+			c.report(true)
+			return
 		}
 	}
-	wg.Wait()
-	return first.get()
 }
 
 // firstError keeps the error that stopped the pipeline, not the
@@ -113,20 +147,20 @@ func (c *copier) readAll(ctx context.Context, in <-chan []string, out chan<- *ba
 	return nil
 }
 
-// writeAll writes every batch and reports progress.
+// writeAll writes batches until in closes, tallying each.
 func (c *copier) writeAll(ctx context.Context, in <-chan *batch) error {
 	for b := range in {
+		t := &tally{}
 		var err error
 		if b.typed != nil {
-			err = c.writeTyped(ctx, b.typed)
+			err = c.writeTyped(ctx, b.typed, t)
 		} else {
-			err = c.writeDump(ctx, b.dump)
+			err = c.writeDump(ctx, b.dump, t)
 		}
+		c.merge(t)
 		if err != nil {
 			return err
 		}
-		c.prog.update(c.res.Copied+c.res.Skipped+c.res.Failed, c.res.Bytes, false)
 	}
-	c.prog.update(c.res.Copied+c.res.Skipped+c.res.Failed, c.res.Bytes, true)
 	return nil
 }

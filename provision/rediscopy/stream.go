@@ -17,12 +17,19 @@ type entry struct {
 	fields []string // field, value, …
 }
 
+// streamState is what the type-aware path tracks for a stream.
+type streamState struct {
+	nextID             string  // XRANGE start of the next chunk
+	entries            []entry // the chunk
+	info               *streamInfo
+	infoCmd, groupsCmd *redis.Cmd // pending XINFO, first chunk only
+	lastOut            string     // ID of the last entry written
+}
+
 // streamInfo is what a stream holds besides its entries.
 type streamInfo struct {
-	length  int64
-	lastID  string  // last-generated-id
-	groups  []group // consumer groups
-	lastOut string  // ID of the last entry written, to know whether XSETID is needed
+	lastID string  // last-generated-id
+	groups []group // consumer groups
 }
 
 type group struct{ name, lastDelivered string }
@@ -31,10 +38,21 @@ type group struct{ name, lastDelivered string }
 // no group to create it with.
 const tempGroup = "rediskit-copy-mkstream"
 
+// queueInfo appends XINFO STREAM and GROUPS before the first chunk.
+func (s *streamState) queueInfo(ctx context.Context, key string, cmds []redis.Cmder) []redis.Cmder {
+	if s.info != nil {
+		return cmds
+	}
+	s.infoCmd = redis.NewCmd(ctx, "xinfo", "stream", key)
+	s.groupsCmd = redis.NewCmd(ctx, "xinfo", "groups", key)
+	return append(cmds, s.infoCmd, s.groupsCmd)
+}
+
 // takeStreamRead parses XRANGE (and, on the first chunk, XINFO).
 func (tk *typedKey) takeStreamRead(cmd *redis.Cmd) {
-	if tk.info != nil {
-		if err := tk.info.Err(); err != nil {
+	s := tk.stream
+	if s.info == nil {
+		if err := s.infoCmd.Err(); err != nil {
 			if strings.Contains(strings.ToLower(err.Error()), "no such key") {
 				tk.state = stateGone
 				return
@@ -42,22 +60,22 @@ func (tk *typedKey) takeStreamRead(cmd *redis.Cmd) {
 			tk.fail(err)
 			return
 		}
-		info, err := parseStreamInfo(tk.info.Val(), tk.groups)
+		info, err := parseStreamInfo(s.infoCmd.Val(), s.groupsCmd)
 		if err != nil {
 			tk.fail(err)
 			return
 		}
-		tk.stream, tk.info, tk.groups = info, nil, nil
+		s.info, s.infoCmd, s.groupsCmd = info, nil, nil
 	}
 	entries, err := parseEntries(cmd.Val())
 	if err != nil {
 		tk.fail(err)
 		return
 	}
-	tk.entries = entries
+	s.entries = entries
 	tk.done = len(entries) < elemChunk
 	if n := len(entries); n > 0 {
-		tk.nextID = nextID(entries[n-1].id)
+		s.nextID = nextID(entries[n-1].id)
 	}
 	for _, e := range entries {
 		tk.bytes += int64(len(e.id))
@@ -74,7 +92,6 @@ func parseStreamInfo(raw any, groupsCmd *redis.Cmd) (*streamInfo, error) {
 		return nil, fmt.Errorf("XINFO STREAM: %w", err)
 	}
 	info := &streamInfo{}
-	info.length, _ = m["length"].(int64)
 	info.lastID, _ = m["last-generated-id"].(string)
 	if err := groupsCmd.Err(); err != nil {
 		return nil, fmt.Errorf("XINFO GROUPS: %w", err)
@@ -141,46 +158,43 @@ func nextID(id string) string {
 	return msPart + "-" + strconv.FormatUint(seq+1, 10)
 }
 
-// queueStreamWrite adds one XADD per entry of the chunk.
-func (tk *typedKey) queueStreamWrite(ctx context.Context, pipe redis.Pipeliner, cmds []redis.Cmder) []redis.Cmder {
-	for _, e := range tk.entries {
+// queueStreamWrite appends one XADD per entry of the chunk and, after the
+// last chunk, what the stream holds besides entries.
+func (tk *typedKey) queueStreamWrite(ctx context.Context, cmds []redis.Cmder) []redis.Cmder {
+	s := tk.stream
+	for _, e := range s.entries {
 		args := make([]any, 0, 3+len(e.fields))
 		args = append(args, "xadd", tk.key, e.id)
 		for _, f := range e.fields {
 			args = append(args, f)
 		}
-		cmds = queue(ctx, pipe, cmds, args...)
-		tk.stream.lastOut = e.id
+		cmds = append(cmds, redis.NewStringCmd(ctx, args...))
+		s.lastOut = e.id
+	}
+	if tk.done {
+		cmds = s.queueFinish(ctx, tk.key, cmds)
 	}
 	return cmds
 }
 
-// queueStreamFinish recreates an empty stream, the last ID and the
-// consumer groups (without their pending entries).
-func (tk *typedKey) queueStreamFinish(ctx context.Context, pipe redis.Pipeliner, cmds []redis.Cmder) []redis.Cmder {
-	info := tk.stream
-	groups := info.groups
-	if info.lastOut == "" { // no entries: only XGROUP CREATE … MKSTREAM makes an empty stream
+// queueFinish recreates an empty stream, the last ID and the consumer
+// groups (without their pending entries).
+func (s *streamState) queueFinish(ctx context.Context, key string, cmds []redis.Cmder) []redis.Cmder {
+	groups := s.info.groups
+	if s.lastOut == "" { // no entries: only XGROUP CREATE … MKSTREAM makes an empty stream
 		if len(groups) > 0 {
-			cmds = queue(ctx, pipe, cmds, "xgroup", "create", tk.key, groups[0].name, groups[0].lastDelivered, "mkstream")
+			cmds = append(cmds, redis.NewCmd(ctx, "xgroup", "create", key, groups[0].name, groups[0].lastDelivered, "mkstream"))
 			groups = groups[1:]
 		} else {
-			cmds = queue(ctx, pipe, cmds, "xgroup", "create", tk.key, tempGroup, "0", "mkstream")
-			cmds = queue(ctx, pipe, cmds, "xgroup", "destroy", tk.key, tempGroup)
+			cmds = append(cmds, redis.NewCmd(ctx, "xgroup", "create", key, tempGroup, "0", "mkstream"),
+				redis.NewCmd(ctx, "xgroup", "destroy", key, tempGroup))
 		}
 	}
-	if info.lastID != "" && info.lastID != info.lastOut {
-		cmds = queue(ctx, pipe, cmds, "xsetid", tk.key, info.lastID)
+	if s.info.lastID != "" && s.info.lastID != s.lastOut {
+		cmds = append(cmds, redis.NewCmd(ctx, "xsetid", key, s.info.lastID))
 	}
 	for _, g := range groups {
-		cmds = queue(ctx, pipe, cmds, "xgroup", "create", tk.key, g.name, g.lastDelivered)
+		cmds = append(cmds, redis.NewCmd(ctx, "xgroup", "create", key, g.name, g.lastDelivered))
 	}
 	return cmds
-}
-
-// queue adds a generic command to pipe and to cmds.
-func queue(ctx context.Context, pipe redis.Pipeliner, cmds []redis.Cmder, args ...any) []redis.Cmder {
-	cmd := redis.NewCmd(ctx, args...)
-	_ = pipe.Process(ctx, cmd)
-	return append(cmds, cmd)
 }

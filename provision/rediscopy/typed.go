@@ -47,46 +47,43 @@ const (
 type typedKey struct {
 	key      string
 	kind     kind
-	ttl      int64     // PTTL when read: -1 without expiry
-	deadline time.Time // when it expires on the source; zero without TTL
 	state    keyState
+	done     bool // the last chunk has been read
+	started  bool // the target key has been replaced (DEL or SET) already
+	chunks   int  // chunks read so far
+	ttl      int64
+	deadline time.Time // when it expires on the source; zero without TTL
 	err      error
 	bytes    int64
 
-	// Where the next chunk starts.
-	pos    int64  // string offset or list index
-	cursor uint64 // HSCAN/SSCAN/ZSCAN
-	nextID string // stream: XRANGE start
-	done   bool   // the last chunk has been read
-	chunks int    // chunks read so far
+	pos    int64    // string offset or list index of the next chunk
+	cursor uint64   // HSCAN/SSCAN/ZSCAN cursor of the next chunk
+	from   int64    // string offset or list index of elems[0]
+	elems  []string // the chunk: string: the bytes; list, set: members; hash: field, value…; zset: member, score…
+	read   redis.Cmder
+	stream *streamState // streams only
+}
 
-	// The chunk just read.
-	from    int64    // string offset or list index of elems[0]
-	elems   []string // string: the bytes; list, set: members; hash: field, value…; zset: member, score…
-	entries []entry  // stream
-	stream  *streamInfo
-
-	read    redis.Cmder // pending read
-	info    *redis.Cmd  // pending XINFO STREAM (first stream chunk)
-	groups  *redis.Cmd  // pending XINFO GROUPS (first stream chunk)
-	started bool        // the target key has been replaced (DEL or SET) already
+// newKey starts a key of kind k whose PTTL is ttl.
+func newKey(key string, k kind, ttl int64) *typedKey {
+	tk := &typedKey{key: key, kind: k, ttl: ttl}
+	if k == kindStream {
+		tk.stream = &streamState{nextID: "-"}
+	}
+	return tk
 }
 
 // newTypedKey settles a key's state from its TYPE and PTTL replies.
 func newTypedKey(key string, typ *redis.StatusCmd, pttl *redis.IntCmd, now time.Time) *typedKey {
-	tk := &typedKey{key: key, ttl: pttl.Val(), nextID: "-"}
-	if err := firstErr(typ.Err(), pttl.Err()); err != nil {
-		tk.fail(err)
-		return tk
-	}
 	k, ok := kinds[typ.Val()]
-	switch {
+	tk := newKey(key, k, pttl.Val())
+	switch err := firstErr(typ.Err(), pttl.Err()); {
+	case err != nil:
+		tk.fail(err)
 	case typ.Val() == "none" || tk.ttl == -2:
 		tk.state = stateGone
 	case !ok:
 		tk.fail(fmt.Errorf("type %q can only be copied with DUMP/RESTORE, which the target refused", typ.Val()))
-	default:
-		tk.kind = k
 	}
 	if tk.ttl >= 0 {
 		tk.deadline = now.Add(time.Duration(tk.ttl) * time.Millisecond)
@@ -109,33 +106,24 @@ func firstErr(errs ...error) error {
 	return nil
 }
 
-// queueRead adds the commands that read tk's next chunk to pipe.
-func (tk *typedKey) queueRead(ctx context.Context, pipe redis.Pipeliner) {
-	var cmd redis.Cmder
+// queueRead appends the commands that read tk's next chunk.
+func (tk *typedKey) queueRead(ctx context.Context, cmds []redis.Cmder) []redis.Cmder {
 	switch tk.kind {
 	case kindString:
-		cmd = redis.NewStringCmd(ctx, "getrange", tk.key, tk.pos, tk.pos+stringChunk-1)
+		tk.read = redis.NewStringCmd(ctx, "getrange", tk.key, tk.pos, tk.pos+stringChunk-1)
 	case kindList:
-		cmd = redis.NewStringSliceCmd(ctx, "lrange", tk.key, tk.pos, tk.pos+elemChunk-1)
+		tk.read = redis.NewStringSliceCmd(ctx, "lrange", tk.key, tk.pos, tk.pos+elemChunk-1)
 	case kindHash:
-		cmd = pipe.HScan(ctx, tk.key, tk.cursor, "", elemChunk)
+		tk.read = redis.NewScanCmd(ctx, nil, "hscan", tk.key, tk.cursor, "count", elemChunk)
 	case kindSet:
-		cmd = pipe.SScan(ctx, tk.key, tk.cursor, "", elemChunk)
+		tk.read = redis.NewScanCmd(ctx, nil, "sscan", tk.key, tk.cursor, "count", elemChunk)
 	case kindZSet:
-		cmd = pipe.ZScan(ctx, tk.key, tk.cursor, "", elemChunk)
+		tk.read = redis.NewScanCmd(ctx, nil, "zscan", tk.key, tk.cursor, "count", elemChunk)
 	case kindStream:
-		if tk.stream == nil {
-			tk.info = redis.NewCmd(ctx, "xinfo", "stream", tk.key)
-			tk.groups = redis.NewCmd(ctx, "xinfo", "groups", tk.key)
-			_ = pipe.Process(ctx, tk.info)
-			_ = pipe.Process(ctx, tk.groups)
-		}
-		cmd = redis.NewCmd(ctx, "xrange", tk.key, tk.nextID, "+", "count", elemChunk)
+		cmds = tk.stream.queueInfo(ctx, tk.key, cmds)
+		tk.read = redis.NewCmd(ctx, "xrange", tk.key, tk.stream.nextID, "+", "count", elemChunk)
 	}
-	if _, queued := cmd.(*redis.ScanCmd); !queued {
-		_ = pipe.Process(ctx, cmd)
-	}
-	tk.read = cmd
+	return append(cmds, tk.read)
 }
 
 // takeRead parses the chunk queueRead asked for and moves the position on.
@@ -143,7 +131,6 @@ func (tk *typedKey) queueRead(ctx context.Context, pipe redis.Pipeliner) {
 // hashes, lists, sets and sorted sets.
 func (tk *typedKey) takeRead() {
 	tk.chunks++
-	first := tk.chunks == 1
 	if err := tk.read.Err(); err != nil {
 		tk.fail(err)
 		return
@@ -165,14 +152,10 @@ func (tk *typedKey) takeRead() {
 		tk.takeStreamRead(cmd)
 		return
 	}
-	tk.countBytes()
-	if first && tk.kind != kindString && len(tk.elems) == 0 && tk.done {
-		tk.state = stateGone
-	}
-}
-
-func (tk *typedKey) countBytes() {
 	for _, e := range tk.elems {
 		tk.bytes += int64(len(e))
+	}
+	if tk.chunks == 1 && tk.kind != kindString && len(tk.elems) == 0 && tk.done {
+		tk.state = stateGone
 	}
 }

@@ -22,34 +22,30 @@ func (c *copier) readTyped(ctx context.Context, keys []string) ([]*typedKey, err
 
 // readTypes pipelines TYPE and PTTL for every key.
 func readTypes(ctx context.Context, src *conn, keys []string) ([]*typedKey, error) {
-	pipe := src.client.Pipeline()
-	types := make([]*redis.StatusCmd, len(keys))
-	pttls := make([]*redis.IntCmd, len(keys))
-	for i, k := range keys {
-		types[i] = pipe.Type(ctx, k)
-		pttls[i] = redis.NewIntCmd(ctx, "pttl", k)
-		_ = pipe.Process(ctx, pttls[i])
+	cmds := make([]redis.Cmder, 0, 2*len(keys))
+	for _, k := range keys {
+		cmds = append(cmds, redis.NewStatusCmd(ctx, "type", k), redis.NewIntCmd(ctx, "pttl", k))
 	}
-	if err := src.exec(ctx, pipe, "TYPE/PTTL"); err != nil {
+	if err := src.run(ctx, cmds, "TYPE/PTTL"); err != nil {
 		return nil, err
 	}
 	now := time.Now()
 	tks := make([]*typedKey, len(keys))
 	for i, k := range keys {
-		tks[i] = newTypedKey(k, types[i], pttls[i], now)
+		tks[i] = newTypedKey(k, cmds[2*i].(*redis.StatusCmd), cmds[2*i+1].(*redis.IntCmd), now)
 	}
 	return tks, nil
 }
 
 // readChunks pipelines the next chunk of every pending key of tks.
 func readChunks(ctx context.Context, src *conn, tks []*typedKey) error {
-	pipe := src.client.Pipeline()
+	cmds := make([]redis.Cmder, 0, len(tks))
 	for _, tk := range tks {
 		if tk.state == statePending {
-			tk.queueRead(ctx, pipe)
+			cmds = tk.queueRead(ctx, cmds)
 		}
 	}
-	if err := src.exec(ctx, pipe, "read by type"); err != nil {
+	if err := src.run(ctx, cmds, "read by type"); err != nil {
 		return err
 	}
 	for _, tk := range tks {
@@ -64,24 +60,18 @@ func readChunks(ctx context.Context, src *conn, tks []*typedKey) error {
 // TYPE, which GETRANGE cannot: both read as "".
 func checkEmptyStrings(ctx context.Context, src *conn, tks []*typedKey) error {
 	var empty []*typedKey
+	var cmds []redis.Cmder
 	for _, tk := range tks {
 		if tk.state == statePending && tk.kind == kindString && tk.chunks == 1 && tk.pos == 0 {
 			empty = append(empty, tk)
+			cmds = append(cmds, redis.NewIntCmd(ctx, "exists", tk.key))
 		}
 	}
-	if len(empty) == 0 {
-		return nil
-	}
-	pipe := src.client.Pipeline()
-	exists := make([]*redis.IntCmd, len(empty))
-	for i, tk := range empty {
-		exists[i] = pipe.Exists(ctx, tk.key)
-	}
-	if err := src.exec(ctx, pipe, "EXISTS"); err != nil {
+	if err := src.run(ctx, cmds, "EXISTS"); err != nil {
 		return err
 	}
 	for i, tk := range empty {
-		if exists[i].Err() == nil && exists[i].Val() == 0 {
+		if n := cmds[i].(*redis.IntCmd); n.Err() == nil && n.Val() == 0 {
 			tk.state = stateGone
 		}
 	}

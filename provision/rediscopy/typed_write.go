@@ -9,7 +9,7 @@ import (
 
 // writeTyped writes the chunk each key of tks holds in one pipeline, then
 // finishes the keys with more chunks one at a time, and tallies them all.
-func (c *copier) writeTyped(ctx context.Context, tks []*typedKey) error {
+func (c *copier) writeTyped(ctx context.Context, tks []*typedKey, t *tally) error {
 	if err := c.writeChunks(ctx, tks); err != nil {
 		return err
 	}
@@ -25,7 +25,7 @@ func (c *copier) writeTyped(ctx context.Context, tks []*typedKey) error {
 	}
 	c.cleanFailed(ctx, tks)
 	for _, tk := range tks {
-		c.tallyTyped(tk)
+		t.add(tk)
 	}
 	return nil
 }
@@ -33,23 +33,26 @@ func (c *copier) writeTyped(ctx context.Context, tks []*typedKey) error {
 // writeChunks pipelines the current chunk of every pending key, with the
 // TTL and stream metadata of those whose last chunk it is.
 func (c *copier) writeChunks(ctx context.Context, tks []*typedKey) error {
-	pipe := c.dst.client.Pipeline()
-	cmds := make([][]redis.Cmder, len(tks))
+	cmds := make([]redis.Cmder, 0, 2*len(tks))
+	ends := make([]int, len(tks)) // tks[i]'s commands end at cmds[ends[i]]
 	now := time.Now()
 	for i, tk := range tks {
 		if tk.state == statePending {
-			cmds[i] = tk.queueWrite(ctx, pipe, now)
+			cmds = tk.queueWrite(ctx, cmds, now)
 		}
+		ends[i] = len(cmds)
 	}
-	if err := c.dst.exec(ctx, pipe, "write by type"); err != nil {
+	if err := c.dst.run(ctx, cmds, "write by type"); err != nil {
 		return err
 	}
+	start := 0
 	for i, tk := range tks {
-		for _, cmd := range cmds[i] {
+		for _, cmd := range cmds[start:ends[i]] {
 			if err := cmd.Err(); err != nil {
 				tk.fail(err)
 			}
 		}
+		start = ends[i]
 		if tk.state == statePending && tk.done {
 			tk.state = stateDone
 		}
@@ -57,54 +60,48 @@ func (c *copier) writeChunks(ctx context.Context, tks []*typedKey) error {
 	return nil
 }
 
-// queueWrite adds the commands that write tk's current chunk; the first
+// queueWrite appends the commands that write tk's current chunk; the first
 // replaces the key, the last sets the remaining TTL.
-func (tk *typedKey) queueWrite(ctx context.Context, pipe redis.Pipeliner, now time.Time) []redis.Cmder {
+func (tk *typedKey) queueWrite(ctx context.Context, cmds []redis.Cmder, now time.Time) []redis.Cmder {
 	ttl, expired := tk.remaining(now)
 	if expired {
 		// Gone on the source since it was read: do not leave a copy behind.
 		tk.state = stateGone
-		return queue(ctx, pipe, nil, "del", tk.key)
+		return append(cmds, redis.NewIntCmd(ctx, "del", tk.key))
 	}
-	var cmds []redis.Cmder
 	if tk.kind == kindString {
-		return tk.queueStringWrite(ctx, pipe, ttl)
+		return tk.queueStringWrite(ctx, cmds, ttl)
 	}
 	if !tk.started {
-		cmds = queue(ctx, pipe, cmds, "del", tk.key)
+		cmds = append(cmds, redis.NewIntCmd(ctx, "del", tk.key))
 		tk.started = true
 	}
 	if args := tk.writeArgs(); args != nil {
-		cmds = queue(ctx, pipe, cmds, args...)
+		cmds = append(cmds, redis.NewIntCmd(ctx, args...))
 	}
 	if tk.kind == kindStream {
-		cmds = tk.queueStreamWrite(ctx, pipe, cmds)
-		if tk.done {
-			cmds = tk.queueStreamFinish(ctx, pipe, cmds)
-		}
+		cmds = tk.queueStreamWrite(ctx, cmds)
 	}
 	if tk.done && ttl > 0 {
-		cmds = queue(ctx, pipe, cmds, "pexpire", tk.key, ttl)
+		cmds = append(cmds, redis.NewIntCmd(ctx, "pexpire", tk.key, ttl))
 	}
 	return cmds
 }
 
 // queueStringWrite sets a whole string with its TTL in one command, or
 // builds a big one with SET and APPENDs.
-func (tk *typedKey) queueStringWrite(ctx context.Context, pipe redis.Pipeliner, ttl int64) []redis.Cmder {
-	var cmds []redis.Cmder
+func (tk *typedKey) queueStringWrite(ctx context.Context, cmds []redis.Cmder, ttl int64) []redis.Cmder {
 	switch {
 	case tk.started:
-		cmds = queue(ctx, pipe, cmds, "append", tk.key, tk.elems[0])
+		cmds = append(cmds, redis.NewIntCmd(ctx, "append", tk.key, tk.elems[0]))
 	case tk.done && ttl > 0:
-		cmds = queue(ctx, pipe, cmds, "set", tk.key, tk.elems[0], "px", ttl)
-		return cmds
+		return append(cmds, redis.NewStatusCmd(ctx, "set", tk.key, tk.elems[0], "px", ttl))
 	default:
-		cmds = queue(ctx, pipe, cmds, "set", tk.key, tk.elems[0])
+		cmds = append(cmds, redis.NewStatusCmd(ctx, "set", tk.key, tk.elems[0]))
 	}
 	tk.started = true
 	if tk.done && ttl > 0 {
-		cmds = queue(ctx, pipe, cmds, "pexpire", tk.key, ttl)
+		cmds = append(cmds, redis.NewIntCmd(ctx, "pexpire", tk.key, ttl))
 	}
 	return cmds
 }
@@ -154,25 +151,24 @@ func (tk *typedKey) remaining(now time.Time) (int64, bool) {
 // cleanFailed deletes what a failed key left on the target, best effort: a
 // partial value is worse than none.
 func (c *copier) cleanFailed(ctx context.Context, tks []*typedKey) {
-	pipe := c.dst.client.Pipeline()
+	var cmds []redis.Cmder
 	for _, tk := range tks {
 		if tk.state == stateFailed && tk.started {
-			pipe.Del(ctx, tk.key)
+			cmds = append(cmds, redis.NewIntCmd(ctx, "del", tk.key))
 		}
 	}
-	_, _ = pipe.Exec(ctx)
+	_ = c.dst.run(ctx, cmds, "DEL")
 }
 
-// tallyTyped counts a key once it is settled.
-func (c *copier) tallyTyped(tk *typedKey) {
+// add counts a key copied by type once it is settled.
+func (t *tally) add(tk *typedKey) {
 	switch tk.state {
 	case stateDone:
-		c.res.Typed++
-		c.res.Copied++
-		c.res.Bytes += tk.bytes
+		t.typed++
+		t.bytes += tk.bytes
 	case stateGone:
-		c.res.Skipped++
+		t.skipped++
 	case stateFailed:
-		c.failKey(tk.key, tk.err)
+		t.fail(tk.key, tk.err)
 	}
 }

@@ -146,24 +146,18 @@ func (v *verifier) batch(ctx context.Context, keys []string) error {
 
 // readHeads pipelines TYPE, PTTL and DUMP for keys on one side.
 func readHeads(ctx context.Context, side *conn, keys []string) ([]head, error) {
-	pipe := side.client.Pipeline()
-	types := make([]*redis.StatusCmd, len(keys))
-	pttls := make([]*redis.IntCmd, len(keys))
-	dumps := make([]*redis.StringCmd, len(keys))
-	for i, k := range keys {
-		types[i] = pipe.Type(ctx, k)
-		pttls[i] = redis.NewIntCmd(ctx, "pttl", k)
-		dumps[i] = redis.NewStringCmd(ctx, "dump", k)
-		_ = pipe.Process(ctx, pttls[i])
-		_ = pipe.Process(ctx, dumps[i])
+	cmds := make([]redis.Cmder, 0, 3*len(keys))
+	for _, k := range keys {
+		cmds = append(cmds, redis.NewStatusCmd(ctx, "type", k), redis.NewIntCmd(ctx, "pttl", k), redis.NewStringCmd(ctx, "dump", k))
 	}
-	if err := side.exec(ctx, pipe, "verification read"); err != nil {
+	if err := side.run(ctx, cmds, "verification read"); err != nil {
 		return nil, err
 	}
 	heads := make([]head, len(keys))
 	for i := range keys {
-		heads[i] = head{typ: types[i].Val(), ttl: pttls[i].Val(), dump: dumps[i].Val(),
-			dumpErr: dumps[i].Err(), err: firstErr(types[i].Err(), pttls[i].Err())}
+		typ, pttl, dump := cmds[3*i].(*redis.StatusCmd), cmds[3*i+1].(*redis.IntCmd), cmds[3*i+2].(*redis.StringCmd)
+		heads[i] = head{typ: typ.Val(), ttl: pttl.Val(), dump: dump.Val(),
+			dumpErr: dump.Err(), err: firstErr(typ.Err(), pttl.Err())}
 	}
 	return heads, nil
 }
@@ -194,8 +188,7 @@ func (v *verifier) settle(key string, s, d head) *typedPair {
 			v.mismatch(key, fmt.Sprintf("DUMP payloads differ and a %s cannot be compared by type", s.typ))
 			return nil
 		}
-		tk := &typedKey{key: key, kind: k, ttl: s.ttl, nextID: "-"}
-		return &typedPair{src: tk}
+		return &typedPair{src: newKey(key, k, s.ttl)}
 	}
 	return nil
 }

@@ -16,7 +16,7 @@ import (
 type typedPair struct {
 	src            *typedKey
 	srcLen, dstLen *redis.IntCmd
-	lookup         redis.Cmder
+	lookup         *redis.Cmd
 	diff           string // first difference found
 }
 
@@ -31,16 +31,17 @@ func (v *verifier) compareTyped(ctx context.Context, pairs []*typedPair) error {
 	if len(pairs) == 0 {
 		return nil
 	}
-	src, dst := v.c.src.client.Pipeline(), v.c.dst.client.Pipeline()
+	var src, dst []redis.Cmder
 	for _, p := range pairs {
-		p.srcLen = queueLen(ctx, src, p.src)
-		p.dstLen = queueLen(ctx, dst, p.src)
-		p.src.queueRead(ctx, src)
+		p.srcLen = lengthCmd(ctx, p.src)
+		p.dstLen = lengthCmd(ctx, p.src)
+		src = p.src.queueRead(ctx, append(src, p.srcLen))
+		dst = append(dst, p.dstLen)
 	}
-	if err := v.c.src.exec(ctx, src, "verification read by type"); err != nil {
+	if err := v.c.src.run(ctx, src, "verification read by type"); err != nil {
 		return err
 	}
-	if err := v.c.dst.exec(ctx, dst, "verification read by type"); err != nil {
+	if err := v.c.dst.run(ctx, dst, "verification read by type"); err != nil {
 		return err
 	}
 	for _, p := range pairs {
@@ -64,10 +65,8 @@ func (v *verifier) compareTyped(ctx context.Context, pairs []*typedPair) error {
 	return nil
 }
 
-func queueLen(ctx context.Context, pipe redis.Pipeliner, tk *typedKey) *redis.IntCmd {
-	cmd := redis.NewIntCmd(ctx, lengthCommands[tk.kind], tk.key)
-	_ = pipe.Process(ctx, cmd)
-	return cmd
+func lengthCmd(ctx context.Context, tk *typedKey) *redis.IntCmd {
+	return redis.NewIntCmd(ctx, lengthCommands[tk.kind], tk.key)
 }
 
 func (p *typedPair) pending() bool { return p.src.state == statePending && p.diff == "" }
@@ -85,14 +84,16 @@ func (p *typedPair) compareLengths() {
 
 // lookups looks the current chunk of every pending pair up on the target.
 func (v *verifier) lookups(ctx context.Context, pairs []*typedPair) error {
-	pipe := v.c.dst.client.Pipeline()
+	var cmds []redis.Cmder
 	for _, p := range pairs {
 		p.lookup = nil
 		if p.pending() {
-			p.lookup = p.src.queueLookup(ctx, pipe)
+			if p.lookup = p.src.lookupCmd(ctx); p.lookup != nil {
+				cmds = append(cmds, p.lookup)
+			}
 		}
 	}
-	if err := v.c.dst.exec(ctx, pipe, "verification lookup"); err != nil {
+	if err := v.c.dst.run(ctx, cmds, "verification lookup"); err != nil {
 		return err
 	}
 	for _, p := range pairs {
@@ -122,9 +123,9 @@ func (v *verifier) tallyPair(p *typedPair) {
 	}
 }
 
-// queueLookup asks the target for what the current chunk should match;
-// nil when the chunk is empty.
-func (tk *typedKey) queueLookup(ctx context.Context, pipe redis.Pipeliner) redis.Cmder {
+// lookupCmd asks the target for what the current chunk should match; nil
+// when the chunk is empty.
+func (tk *typedKey) lookupCmd(ctx context.Context) *redis.Cmd {
 	var args []any
 	switch tk.kind {
 	case kindString:
@@ -142,16 +143,14 @@ func (tk *typedKey) queueLookup(ctx context.Context, pipe redis.Pipeliner) redis
 	case kindZSet:
 		args = memberArgs("zmscore", tk.key, tk.elems, 2)
 	case kindStream:
-		if n := len(tk.entries); n > 0 {
-			args = []any{"xrange", tk.key, tk.entries[0].id, tk.entries[n-1].id, "count", n}
+		if es := tk.stream.entries; len(es) > 0 {
+			args = []any{"xrange", tk.key, es[0].id, es[len(es)-1].id, "count", len(es)}
 		}
 	}
 	if args == nil {
 		return nil
 	}
-	cmd := redis.NewCmd(ctx, args...)
-	_ = pipe.Process(ctx, cmd)
-	return cmd
+	return redis.NewCmd(ctx, args...)
 }
 
 // memberArgs is name key elems[0] elems[step] …, nil without elements.
@@ -167,8 +166,8 @@ func memberArgs(name, key string, elems []string, step int) []any {
 }
 
 // checkLookup compares the target's reply with the chunk: "" when equal.
-func (tk *typedKey) checkLookup(cmd redis.Cmder) string {
-	reply := cmd.(*redis.Cmd).Val()
+func (tk *typedKey) checkLookup(cmd *redis.Cmd) string {
+	reply := cmd.Val()
 	switch tk.kind {
 	case kindString:
 		if s, _ := reply.(string); s != tk.elems[0] {
@@ -180,8 +179,8 @@ func (tk *typedKey) checkLookup(cmd redis.Cmder) string {
 		}
 	case kindStream:
 		got, err := parseEntries(reply)
-		if err != nil || !slices.EqualFunc(got, tk.entries, equalEntry) {
-			return "stream entries from " + tk.entries[0].id + " differ"
+		if want := tk.stream.entries; err != nil || !slices.EqualFunc(got, want, equalEntry) {
+			return "stream entries from " + want[0].id + " differ"
 		}
 	default:
 		return tk.checkMembers(reply)
