@@ -157,7 +157,7 @@ func (a *app) openState(ctx context.Context, stack *provision.Stack, reg *provis
 	if err != nil {
 		return nil, err
 	}
-	engine := &provision.Engine{Registry: reg, Store: store, Version: Version, Observe: a.view().Event}
+	engine := &provision.Engine{Registry: reg, Store: store, Version: Version, Observe: a.view().Event, Boundary: crashHook(a.getenv)}
 	info := provision.NewLockInfo(operation, store.Describe(), Version, a.getenv)
 	id, err := provision.LockWithTimeout(ctx, store, info, a.lockTimeout, a.view().LockWait)
 	if err != nil {

@@ -42,6 +42,7 @@ func newDestroyCmd(a *app) *cobra.Command {
 		},
 	}
 	c.Flags().BoolVar(&opts.autoApprove, "auto-approve", false, "destroy without asking for confirmation (for CI)")
+	c.Flags().BoolVar(&opts.deleteSecrets, "delete-secrets", false, "also delete the Secret Manager secrets rediskit created for cloud_run targets (default: keep them)")
 	return c
 }
 

@@ -14,6 +14,9 @@ import (
 func TestExamplesMatchScripts(t *testing.T) {
 	for _, tc := range []struct{ example, script, file string }{
 		{"upstash.hcl", "upstash_example.txtar", "stack.hcl"},
+		{"memorystore.hcl", "memorystore_lifecycle.txtar", "stack.hcl"},
+		{"cloudrun-upstash.hcl", "cloudrun_upstash.txtar", "stack.hcl"},
+		{"cloudrun-memorystore.hcl", "cloudrun_memorystore.txtar", "stack.hcl"},
 	} {
 		t.Run(tc.example, func(t *testing.T) {
 			want, err := os.ReadFile(filepath.Join("..", "examples", tc.example))

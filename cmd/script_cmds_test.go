@@ -29,6 +29,7 @@ func scriptSetup(env *testscript.Env) error {
 }
 
 func scriptCmds() map[string]func(ts *testscript.TestScript, neg bool, args []string) {
+	google := newGoogleFakes()
 	return map[string]func(ts *testscript.TestScript, neg bool, args []string){
 		"killredis":   cmdKillRedis,
 		"pidalive":    cmdPidAlive,
@@ -38,7 +39,10 @@ func scriptCmds() map[string]func(ts *testscript.TestScript, neg bool, args []st
 		"holdlock":    cmdHoldLock,
 		"jsonlines":   cmdJSONLines,
 		"exitcode":    cmdExitCode,
-		"memorystore": newMemorystoreCmd(),
+		"redisfill":   cmdRedisFill,
+		"redissame":   cmdRedisSame,
+		"memorystore": newMemorystoreCmd(google),
+		"cloudrun":    newCloudRunCmd(google),
 		"upstash":     cmdUpstash,
 		"gcs":         cmdGCS,
 	}

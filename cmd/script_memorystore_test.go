@@ -7,7 +7,6 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"cloud.google.com/go/redis/apiv1/redispb"
@@ -15,7 +14,6 @@ import (
 	"google.golang.org/grpc/codes"
 
 	"github.com/rediskit/rediskit/providers/dotenv"
-	"github.com/rediskit/rediskit/providers/gcp"
 	"github.com/rediskit/rediskit/providers/memorystore/memorystoretest"
 	"github.com/rediskit/rediskit/provision"
 )
@@ -24,18 +22,18 @@ import (
 // acme-prod and region us-central1.
 const msParent = "projects/acme-prod/locations/us-central1"
 
-// memorystoreFakes holds each script's fake by its address, which the
-// script carries in REDISKIT_GCP_ENDPOINT.
+// memorystoreFakes finds each script's fake on the script's Google
+// endpoint (see googleFakes).
 type memorystoreFakes struct {
-	mu    sync.Mutex
-	fakes map[string]*memorystoretest.Server
+	google *googleFakes
 }
 
 // newMemorystoreCmd returns the `memorystore` script command, which drives
 // a fake Memorystore API (memorystoretest) running in the test process:
 //
 //	memorystore start [DELAY]            start a fake on 127.0.0.1 whose operations take DELAY
-//	                                     (default 0); set REDISKIT_GCP_ENDPOINT for rediskit
+//	                                     (default 0); set REDISKIT_GCP_ENDPOINT for rediskit (on the
+//	                                     Google fake `cloudrun start` started, if it did)
 //	memorystore delay DELAY              operations take DELAY from now on, running ones too
 //	memorystore fail METHOD CODE [COUNT] [skip=N] [lost]
 //	                                     fail calls of METHOD with gRPC CODE (e.g. UNAVAILABLE);
@@ -55,8 +53,8 @@ type memorystoreFakes struct {
 //
 // calls, count and instance may be negated with !. ID is an instance id in
 // projects/acme-prod/locations/us-central1.
-func newMemorystoreCmd() func(ts *testscript.TestScript, neg bool, args []string) {
-	m := &memorystoreFakes{fakes: map[string]*memorystoretest.Server{}}
+func newMemorystoreCmd(google *googleFakes) func(ts *testscript.TestScript, neg bool, args []string) {
+	m := &memorystoreFakes{google: google}
 	return m.run
 }
 
@@ -116,35 +114,17 @@ func (m *memorystoreFakes) run(ts *testscript.TestScript, neg bool, args []strin
 }
 
 func (m *memorystoreFakes) start(ts *testscript.TestScript, args []string) {
-	if ts.Getenv(gcp.EnvEndpoint) != "" {
-		ts.Fatalf("memorystore start: a fake is running already")
-	}
 	var delay time.Duration
 	if len(args) > 0 {
 		delay = msDuration(ts, args)
 	}
-	fake, err := memorystoretest.StartServer(memorystoretest.Options{Delay: delay})
-	ts.Check(err)
-	m.mu.Lock()
-	m.fakes[fake.Addr()] = fake
-	m.mu.Unlock()
-	ts.Defer(func() {
-		m.mu.Lock()
-		delete(m.fakes, fake.Addr())
-		m.mu.Unlock()
-		_ = fake.Close()
-	})
-	ts.Setenv(gcp.EnvEndpoint, fake.Addr())
+	if srv, started := m.google.start(ts, delay); !started {
+		srv.memorystore.SetDelay(delay) // on the endpoint `cloudrun start` started
+	}
 }
 
 func (m *memorystoreFakes) fake(ts *testscript.TestScript) *memorystoretest.Server {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	fake := m.fakes[ts.Getenv(gcp.EnvEndpoint)]
-	if fake == nil {
-		ts.Fatalf("no memorystore fake runs at %s=%q; run `memorystore start` first", gcp.EnvEndpoint, ts.Getenv(gcp.EnvEndpoint))
-	}
-	return fake
+	return m.google.must(ts, "memorystore").memorystore
 }
 
 func msName(id string) string {

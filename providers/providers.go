@@ -4,6 +4,7 @@
 package providers
 
 import (
+	"github.com/rediskit/rediskit/providers/cloudrun"
 	"github.com/rediskit/rediskit/providers/dotenv"
 	"github.com/rediskit/rediskit/providers/gcp"
 	"github.com/rediskit/rediskit/providers/local"
@@ -18,7 +19,11 @@ func Default(env provision.Env) *provision.Registry {
 	reg := provision.NewRegistry()
 	reg.AddBackend(local.New(env))
 	reg.AddBackend(upstash.New(env))
-	reg.AddBackend(memorystore.New(env, gcp.New(env)))
+	// One connector for every Google adapter: credentials are settled once
+	// and the emulator warning is shown once per run.
+	google := gcp.New(env)
+	reg.AddBackend(memorystore.New(env, google))
 	reg.AddTarget(dotenv.New(env))
+	reg.AddTarget(cloudrun.New(env, google))
 	return reg
 }

@@ -98,6 +98,7 @@ func (a *applier) save(ctx context.Context) error {
 	if err := a.e.Store.Write(ctx, a.st); err != nil {
 		return fmt.Errorf("write state to %s: %w", a.e.Store.Describe(), err)
 	}
+	a.e.boundary("after state write")
 	return nil
 }
 
@@ -133,8 +134,10 @@ func (a *applier) create(ctx context.Context, c *Change) error {
 	if err := a.save(ctx); err != nil { // the intent, before anything is created
 		return err
 	}
+	a.before("create", backendLabel(c.Redis, c.Type))
 	inst, err := backend.Create(ctx, CreateRequest{Name: c.Redis, Spec: rb.Specs[c.Type], Pending: bs.Pending,
 		Record: func(p map[string]string) error { bs.Pending = p; return a.save(ctx) }, Progress: a.progress(c)})
+	a.after("create", backendLabel(c.Redis, c.Type))
 	if err != nil {
 		return err
 	}
@@ -175,7 +178,10 @@ func (a *applier) update(ctx context.Context, c *Change) error {
 	bs := rs.Backend(c.Type)
 	inst := a.instances[c.Redis]
 	if len(c.Attrs) > 0 {
-		if inst, err = backend.Update(ctx, bs.Record(c.Redis), rb.Specs[c.Type]); err != nil {
+		a.before("update", backendLabel(c.Redis, c.Type))
+		inst, err = backend.Update(ctx, bs.Record(c.Redis), rb.Specs[c.Type])
+		a.after("update", backendLabel(c.Redis, c.Type))
+		if err != nil {
 			return err
 		}
 	}
@@ -200,7 +206,10 @@ func (a *applier) deleteBackend(ctx context.Context, name, typ string) error {
 	}
 	bs := rs.Backend(typ)
 	if bs.ID != "" || bs.Status != BackendCreating {
-		if err := backend.Delete(ctx, bs.Record(name)); err != nil {
+		a.before("delete", backendLabel(name, typ))
+		err := backend.Delete(ctx, bs.Record(name))
+		a.after("delete", backendLabel(name, typ))
+		if err != nil {
 			return err
 		}
 	}

@@ -22,7 +22,7 @@ func (a *applier) bind(ctx context.Context, c *Change) error {
 	conn := a.withPending(ctx, c, a.connection(inst))
 	cur, set, err := target.Read(ctx, c.target.Attrs)
 	if err != nil || !set || Fingerprint(a.st.Lineage, cur) != want || len(conn.Pending) > 0 {
-		if err := target.Write(ctx, c.target.Attrs, conn); err != nil {
+		if err := a.writeTarget(ctx, target, c.Address, c.target.Attrs, conn); err != nil {
 			if a.switching(c.Redis) {
 				return a.rollbackTargets(ctx, c.Redis, c, err)
 			}
@@ -48,10 +48,10 @@ func (a *applier) unbind(ctx context.Context, c *Change) error {
 	if !ok {
 		return fmt.Errorf("target type %q is not known to this rediskit", c.Type)
 	}
-	if err := target.Remove(ctx, c.prior.Attrs); err != nil {
+	if err := a.removeTarget(ctx, target, c.Address, c.prior.Attrs); err != nil {
 		return err
 	}
-	if err := a.deleteSecrets(ctx, target, c.prior.Attrs); err != nil {
+	if err := a.deleteSecrets(ctx, target, c.Address, c.prior.Attrs); err != nil {
 		return err
 	}
 	a.st.RemoveTarget(c.prior.Type, c.prior.Name)

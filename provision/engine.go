@@ -23,6 +23,10 @@ type Engine struct {
 	Observe func(Event)
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// Boundary, when set, is called at every step boundary of an apply
+	// (boundary.go), with a label such as "before create redis.channels
+	// (local)". It is a test hook for crash injection; nil in normal runs.
+	Boundary func(label string)
 }
 
 func (e *Engine) emit(ev Event) {

@@ -58,4 +58,8 @@ type Connection struct {
 	Record func(pending map[string]string) error
 	// Progress reports progress of a long wait. It may be nil.
 	Progress func(msg string)
+	// Stop reports whether the user asked to stop (Ctrl-C). A target
+	// waiting for a change it has recorded through Record may stop
+	// waiting, returning an error that wraps ErrInterrupted. It may be nil.
+	Stop func() bool
 }

@@ -19,13 +19,14 @@ func pendingReason(pending map[string]string) string {
 
 // withPending gives conn what it needs to survive an interruption: what an
 // earlier, interrupted Write recorded, a Record that keeps resume data in
-// state, and progress reporting.
+// state, progress reporting, and the user's request to stop.
 func (a *applier) withPending(ctx context.Context, c *Change, conn Connection) Connection {
 	if ts := a.st.Target(c.Type, c.target.Name); ts != nil {
 		conn.Pending = ts.Pending
 	}
 	conn.Record = func(pending map[string]string) error { return a.recordPending(ctx, c, pending) }
 	conn.Progress = a.progress(c)
+	conn.Stop = a.opts.Stop
 	return conn
 }
 

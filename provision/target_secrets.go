@@ -16,12 +16,15 @@ type SecretDeleter interface {
 }
 
 // deleteSecrets deletes an unbound target's secrets when asked to.
-func (a *applier) deleteSecrets(ctx context.Context, target Target, attrs TargetAttrs) error {
+func (a *applier) deleteSecrets(ctx context.Context, target Target, address string, attrs TargetAttrs) error {
 	sd, ok := target.(SecretDeleter)
 	if !a.opts.DeleteSecrets || !ok {
 		return nil
 	}
-	if err := sd.DeleteSecrets(ctx, attrs); err != nil {
+	a.before("delete secrets of", address)
+	err := sd.DeleteSecrets(ctx, attrs)
+	a.after("delete secrets of", address)
+	if err != nil {
 		return fmt.Errorf("the value was removed, but deleting its secrets failed: %w", err)
 	}
 	return nil

@@ -45,6 +45,7 @@ func (b *Backend) start(p paths, kind string) (*process, error) {
 	off, _ := logf.Seek(0, io.SeekEnd)
 	cmd := exec.Command(bin, args...)
 	cmd.Dir = p.data
+	cmd.Env = b.serverEnv()
 	cmd.Stdout, cmd.Stderr = logf, logf
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
 	if err := cmd.Start(); err != nil {
@@ -62,6 +63,19 @@ func (b *Backend) start(p paths, kind string) (*process, error) {
 	exited := make(chan error, 1)
 	go func() { exited <- cmd.Wait() }()
 	return &process{pid: cmd.Process.Pid, exited: exited, logOff: off}, nil
+}
+
+// serverEnv is the environment a server starts with: not rediskit's own,
+// which may hold provider credentials (UPSTASH_API_KEY) that a server
+// outliving rediskit has no business keeping.
+func (b *Backend) serverEnv() []string {
+	var env []string
+	for _, name := range []string{"PATH", "TMPDIR", "TZ", "LANG", "LC_ALL"} {
+		if v := b.env.Getenv(name); v != "" {
+			env = append(env, name+"="+v)
+		}
+	}
+	return env
 }
 
 // command returns the program and arguments that run kind with p's config.

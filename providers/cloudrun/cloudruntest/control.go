@@ -1,0 +1,262 @@
+package cloudruntest
+
+import (
+	"fmt"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"cloud.google.com/go/iam/apiv1/iampb"
+	"cloud.google.com/go/run/apiv2/runpb"
+	"cloud.google.com/go/secretmanager/apiv1/secretmanagerpb"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/timestamppb"
+)
+
+// Calls returns how many calls of method the fake saw, by short name
+// ("UpdateService", "AccessSecretVersion", …); Operations methods go to
+// the shared operations service.
+func (s *Server) Calls(method string) int {
+	if strings.HasSuffix(method, "Operation") {
+		return s.ops.Calls(method)
+	}
+	return s.journal.count(method)
+}
+
+// Fail adds a fault; faults are checked in the order they were added.
+// Operations methods go to the shared operations service.
+func (s *Server) Fail(f Fault) {
+	if strings.HasSuffix(f.Method, "Operation") {
+		s.ops.Fail(f)
+		return
+	}
+	s.journal.fail(f)
+}
+
+// Reset turns off every fault and pending conflict.
+func (s *Server) Reset() {
+	s.journal.reset()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.conflicts = 0
+}
+
+// SetDelay sets how long an update takes to roll out from now on.
+func (s *Server) SetDelay(d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.delay = d
+}
+
+// SetImageRoots sets the CA certificates (PEM) the app's container image
+// trusts, used for a rediss:// URL without ssl_ca_certs.
+func (s *Server) SetImageRoots(pem []byte) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.roots = slices.Clone(pem)
+}
+
+// ConflictNext makes the next n UpdateService calls find that someone else
+// updated the service after it was read: the other write changes an
+// annotation and the etag, so the update fails with Aborted.
+func (s *Server) ConflictNext(n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.conflicts += n
+}
+
+// GetsSinceUpdate returns how many GetService calls came since the last
+// UpdateService, so that a test can tell a client is waiting.
+func (s *Server) GetsSinceUpdate() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.gets
+}
+
+// concurrentWriteLocked is another tool updating the service.
+func (s *Server) concurrentWriteLocked(name string) {
+	e, ok := s.services[name]
+	if !ok {
+		return
+	}
+	s.writes++
+	next := proto.Clone(e.svc).(*runpb.Service)
+	if next.Annotations == nil {
+		next.Annotations = map[string]string{}
+	}
+	next.Annotations["acme.dev/last-writer"] = fmt.Sprintf("deploy-job-%d", s.writes)
+	next.Generation++
+	next.Etag, next.UpdateTime, next.LastModifier = newEtag(), timestamppb.Now(), "deployer@acme.dev"
+	e.svc = next
+}
+
+// AddService stores svc as if it had been deployed earlier, with its
+// first revision ready; it fails when that revision could not start.
+// Output-only fields are filled in as Cloud Run would.
+func (s *Server) AddService(svc *runpb.Service) (*runpb.Service, error) {
+	s.mu.Lock()
+	if m := serviceNamePattern.FindStringSubmatch(svc.GetName()); m == nil {
+		s.mu.Unlock()
+		return nil, fmt.Errorf("cloudruntest: %q is not projects/P/locations/L/services/S", svc.GetName())
+	}
+	if err := s.validateLocked(svc); err != nil {
+		s.mu.Unlock()
+		return nil, err
+	}
+	stored := proto.Clone(svc).(*runpb.Service)
+	id := serviceID(svc.GetName())
+	stored.Uid, stored.Generation, stored.Etag = newEtag(), 1, newEtag()
+	stored.CreateTime, stored.UpdateTime = timestamppb.Now(), timestamppb.Now()
+	stored.Creator, stored.LastModifier = "deployer@acme.dev", "deployer@acme.dev"
+	stored.Uri = "https://" + id + "-" + ProjectNumber(projectOf(svc.GetName())) + ".us-central1.run.app"
+	stored.Urls, stored.Reconciling = []string{stored.Uri}, true
+	e := &service{svc: stored}
+	s.services[svc.GetName()] = e
+	rev := s.newRevisionLocked(e)
+	s.mu.Unlock()
+	if _, err := s.rollOut(svc.GetName(), rev); err != nil {
+		return nil, err
+	}
+	return s.Service(svc.GetName())
+}
+
+// Edit changes a service out of band, as a person with gcloud would: f
+// changes a copy, which is stored with a new etag and generation, and a
+// changed template is rolled out at once (the new revision may fail to
+// start; the edit stays either way).
+func (s *Server) Edit(name string, f func(svc *runpb.Service)) error {
+	s.mu.Lock()
+	e, err := s.lookup(name)
+	if err != nil {
+		s.mu.Unlock()
+		return err
+	}
+	next := proto.Clone(e.svc).(*runpb.Service)
+	f(next)
+	next.Etag = e.svc.GetEtag()
+	rev, err := s.updateLocked(next, false, "someone@acme.dev")
+	s.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	// A revision that cannot start is an outcome of the edit, not an error
+	// of it: the template keeps the edit, as Cloud Run's does.
+	_, _ = s.rollOut(name, rev)
+	return nil
+}
+
+// Service returns a copy of the named service.
+func (s *Server) Service(name string) (*runpb.Service, error) {
+	s.ops.Settle()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	e, err := s.lookup(name)
+	if err != nil {
+		return nil, err
+	}
+	return proto.Clone(e.svc).(*runpb.Service), nil
+}
+
+// Revision returns a copy of the named revision, or nil.
+func (s *Server) Revision(name string) *runpb.Revision {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if rev, ok := s.revisions[name]; ok {
+		return proto.Clone(rev).(*runpb.Revision)
+	}
+	return nil
+}
+
+// AddSecret creates a secret in project out of band with one enabled
+// version per payload, readable by each of readers ("serviceAccount:…").
+func (s *Server) AddSecret(project, id string, labels map[string]string, payloads [][]byte, readers ...string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	key, err := secretKey("projects/" + project + "/secrets/" + id)
+	if err != nil {
+		return err
+	}
+	if _, taken := s.secrets[key]; taken {
+		return fmt.Errorf("cloudruntest: secret %s exists", key)
+	}
+	s.addSecretLocked(key, &secretmanagerpb.Secret{Labels: labels,
+		Replication: &secretmanagerpb.Replication{Replication: &secretmanagerpb.Replication_Automatic_{Automatic: &secretmanagerpb.Replication_Automatic{}}}})
+	sec := s.secrets[key]
+	for _, p := range payloads {
+		sec.add(p)
+	}
+	if len(readers) > 0 {
+		sec.policy.Bindings = append(sec.policy.Bindings, &iampb.Binding{Role: readerRoles[0], Members: slices.Clone(readers)})
+	}
+	return nil
+}
+
+// Grant lets member ("serviceAccount:…") read the versions of secret name,
+// out of band.
+func (s *Server) Grant(name, member string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	sec, err := s.secretLocked(name)
+	if err != nil {
+		return err
+	}
+	if !sec.allows(member) {
+		sec.policy.Bindings = append(sec.policy.Bindings, &iampb.Binding{Role: readerRoles[0], Members: []string{member}})
+		sec.policy.Etag = []byte(newEtag())
+	}
+	return nil
+}
+
+// SecretVersion is what a test sees of one version.
+type SecretVersion struct {
+	Number  int
+	State   secretmanagerpb.SecretVersion_State
+	Payload []byte
+}
+
+// Secret returns a copy of a secret (named by project id or number), its
+// versions oldest first and its IAM policy; ok is false when it does not
+// exist.
+func (s *Server) Secret(name string) (sec *secretmanagerpb.Secret, versions []SecretVersion, policy *iampb.Policy, ok bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	key, err := secretKey(name)
+	if err != nil {
+		return nil, nil, nil, false
+	}
+	st, ok := s.secrets[key]
+	if !ok {
+		return nil, nil, nil, false
+	}
+	for i, v := range st.versions {
+		versions = append(versions, SecretVersion{Number: i + 1, State: v.meta.GetState(), Payload: slices.Clone(v.payload)})
+	}
+	return proto.Clone(st.secret).(*secretmanagerpb.Secret), versions, proto.Clone(st.policy).(*iampb.Policy), true
+}
+
+// RedisURLs returns every Redis URL the fake holds, in services' plain
+// variables and in secret versions, for checks that none leaks.
+func (s *Server) RedisURLs() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []string
+	add := func(v string) {
+		if u, err := url.Parse(v); err == nil && (u.Scheme == "redis" || u.Scheme == "rediss") && !slices.Contains(out, v) {
+			out = append(out, v)
+		}
+	}
+	for _, rev := range s.revisions {
+		for _, c := range rev.GetContainers() {
+			for _, ev := range c.GetEnv() {
+				add(ev.GetValue())
+			}
+		}
+	}
+	for _, sec := range s.secrets {
+		for _, v := range sec.versions {
+			add(string(v.payload))
+		}
+	}
+	return out
+}

@@ -1,0 +1,93 @@
+package cloudrun
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rediskit/rediskit/internal/redistest"
+	"github.com/rediskit/rediskit/providers/cloudrun/cloudruntest"
+	"github.com/rediskit/rediskit/provision"
+)
+
+// interrupt writes url with a rollout that never ends, and cancels the
+// write as soon as the revision is recorded, as a second Ctrl-C would.
+func interrupt(t *testing.T, r *rig, a provision.TargetAttrs, url string) map[string]string {
+	t.Helper()
+	r.fake.SetDelay(time.Hour)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	rec := &recorder{}
+	conn := rec.conn(url, nil)
+	record := conn.Record
+	conn.Record = func(p map[string]string) error {
+		if p != nil {
+			cancel()
+		}
+		return record(p)
+	}
+	if err := r.tgt.Write(ctx, a, conn); !errors.Is(err, context.Canceled) {
+		t.Fatalf("interrupted write: %v", err)
+	}
+	pending := rec.recorded()
+	if pending[pendingRevision] == "" || pending[pendingPrevious] != r.seed.GetLatestReadyRevision() ||
+		!strings.HasPrefix(pending[provision.PendingNote], "revision acme-web-00002-") {
+		t.Fatalf("pending = %v", pending)
+	}
+	r.fake.SetDelay(0)
+	return pending
+}
+
+func TestResumeFinishesAReadyRevision(t *testing.T) {
+	r := newRig(t, cloudruntest.Options{}, cloudruntest.ExampleOptions{})
+	redis := redistest.Start(t, redistest.Options{})
+	a := attrs(t)
+	pending := interrupt(t, r, a, redis.URL(""))
+	rec := &recorder{}
+	if err := write(t, r, a, rec.conn(redis.URL(""), pending)); err != nil {
+		t.Fatal(err)
+	}
+	svc := r.service(t)
+	if r.fake.Calls("UpdateService") != 1 || svc.GetLatestReadyRevision() != pending[pendingRevision] {
+		t.Errorf("%d updates; ready %s, pending was %s", r.fake.Calls("UpdateService"), svc.GetLatestReadyRevision(), pending[pendingRevision])
+	}
+	if rec.recorded() != nil || len(rec.history) == 0 {
+		t.Errorf("pending not cleared: %v", rec.history)
+	}
+}
+
+func TestResumeUndoesAFailedRevision(t *testing.T) {
+	legacy := redistest.Start(t, redistest.Options{})
+	r := newRig(t, cloudruntest.Options{}, cloudruntest.ExampleOptions{Env: map[string]string{"REDIS_URL": legacy.URL("")}})
+	a := attrs(t)
+	dead := "redis://:pw@127.0.0.1:1/0"
+	pending := interrupt(t, r, a, dead)
+	rec := &recorder{}
+	err := write(t, r, a, rec.conn(dead, pending))
+	if err == nil || !strings.Contains(err.Error(), shortRevision(pending[pendingRevision])+" did not become ready") {
+		t.Fatalf("err = %v", err)
+	}
+	if r.env(t, "REDIS_URL").GetValue() != legacy.URL("") || r.fake.Calls("GetRevision") == 0 {
+		t.Errorf("not put back from the earlier revision (%d GetRevision calls)", r.fake.Calls("GetRevision"))
+	}
+	if rec.recorded() != nil {
+		t.Errorf("pending left: %v", rec.recorded())
+	}
+}
+
+func TestResumeAfterSomeoneDeployed(t *testing.T) {
+	r := newRig(t, cloudruntest.Options{}, cloudruntest.ExampleOptions{})
+	redis := redistest.Start(t, redistest.Options{})
+	a := attrs(t)
+	pending := interrupt(t, r, a, redis.URL(""))
+	pending[pendingRevision] = pending[pendingRevision] + "-gone"
+	rec := &recorder{}
+	if err := write(t, r, a, rec.conn(redis.URL(""), pending)); err != nil {
+		t.Fatal(err)
+	}
+	if rec.history[0] != nil {
+		t.Errorf("a stale pending record was not cleared first: %v", rec.history)
+	}
+}
