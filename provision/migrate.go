@@ -82,9 +82,14 @@ func (a *applier) rollbackTargets(ctx context.Context, name string, failed *Chan
 			continue
 		}
 		target, _ := a.e.Registry.Target(c.Type)
-		if err := a.writeTarget(ctx, target, c.Address, c.target.Attrs, a.connection(prev)); err != nil {
-			errs = append(errs, fmt.Errorf("%s: %w", c.Address, err))
-			continue
+		// A target that restored itself (Cloud Run puts back what it had
+		// when the new revision fails) needs no second write.
+		cur, set, err := target.Read(ctx, c.target.Attrs)
+		if err != nil || !set || Fingerprint(a.st.Lineage, cur) != Fingerprint(a.st.Lineage, prev.URL) {
+			if err := a.writeTarget(ctx, target, c.Address, c.target.Attrs, a.connection(prev)); err != nil {
+				errs = append(errs, fmt.Errorf("%s: %w", c.Address, err))
+				continue
+			}
 		}
 		a.st.PutTarget(&TargetState{Type: c.Type, Name: c.target.Name, Redis: name, Attrs: c.target.Attrs,
 			URLFingerprint: Fingerprint(a.st.Lineage, prev.URL), WrittenAt: a.e.now()})
