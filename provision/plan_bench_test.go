@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 )
 
 // hundredStack declares n redis blocks, each with one target.
@@ -43,6 +44,29 @@ func BenchmarkLoadRefreshDiff100(b *testing.B) {
 		}
 		if p.HasChanges() {
 			b.Fatal("benchmark stack is not up to date")
+		}
+	}
+}
+
+// BenchmarkPlan100Slow is BenchmarkLoadRefreshDiff100 with adapters that
+// take 50 ms per read, as remote APIs do: refresh runs reads in parallel
+// (bounded), so a plan of 200 resources stays well under 2 s.
+func BenchmarkPlan100Slow(b *testing.B) {
+	w := newWorld(b)
+	src := hundredStack(100)
+	if err := w.apply(w.stack(src)); err != nil {
+		b.Fatal(err)
+	}
+	w.fake.Delay, w.targets.Delay = 50*time.Millisecond, 50*time.Millisecond
+	ctx := context.Background()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		st, err := w.engine.ReadState(ctx)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if p, err := w.engine.Plan(ctx, w.stack(src), st); err != nil || p.HasChanges() {
+			b.Fatalf("plan: %v", err)
 		}
 	}
 }

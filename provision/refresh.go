@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 )
 
 // Refreshed is what the adapters reported about the resources in state (and
@@ -16,6 +17,8 @@ type Refreshed struct {
 	Instances map[string]map[string]*Instance
 	// Values of targets, keyed by targetKey.
 	Values map[string]TargetValue
+
+	mu sync.Mutex // guards both maps while refreshing in parallel
 }
 
 // TargetValue is a target's current value.
@@ -41,31 +44,74 @@ func targetKey(typ string, attrs TargetAttrs) string {
 	return b.String()
 }
 
+// refreshParallelism bounds how many adapter reads run at once: enough to
+// hide API latency for a large stack, few enough to stay inside API rate
+// limits.
+const refreshParallelism = 16
+
 // Refresh reads every backend recorded in st and every target in the stack
-// and in st. stack may be nil (destroy without a stack).
+// and in st, in parallel. stack may be nil (destroy without a stack).
 func (e *Engine) Refresh(ctx context.Context, stack *Stack, st *State) (*Refreshed, error) {
 	r := &Refreshed{Instances: map[string]map[string]*Instance{}, Values: map[string]TargetValue{}}
+	var jobs []func(context.Context) error
 	for _, rs := range st.Redis {
 		for _, bs := range rs.Backends {
-			if err := e.refreshBackend(ctx, r, rs.Name, bs); err != nil {
-				return nil, err
-			}
+			name, bs := rs.Name, bs
+			jobs = append(jobs, func(ctx context.Context) error { return e.refreshBackend(ctx, r, name, bs) })
+		}
+	}
+	seen := map[string]bool{}
+	addTarget := func(addr, typ string, attrs TargetAttrs) {
+		if key := targetKey(typ, attrs); !seen[key] {
+			seen[key] = true
+			jobs = append(jobs, func(ctx context.Context) error { return e.refreshTarget(ctx, r, addr, typ, attrs) })
 		}
 	}
 	for _, ts := range st.Targets {
-		if err := e.refreshTarget(ctx, r, ts.Address(), ts.Type, ts.Attrs); err != nil {
-			return nil, err
-		}
+		addTarget(ts.Address(), ts.Type, ts.Attrs)
 	}
 	if stack != nil {
 		for _, tb := range stack.Targets {
-			if err := e.refreshTarget(ctx, r, tb.Address(), tb.Type, tb.Attrs); err != nil {
-				return nil, err
-			}
+			addTarget(tb.Address(), tb.Type, tb.Attrs)
 		}
+	}
+	if err := runBounded(ctx, refreshParallelism, jobs); err != nil {
+		return nil, err
 	}
 	e.emit(Event{Type: EventRefresh, Message: fmt.Sprintf("refreshed %s and %s", plural(countBackends(st), "backend"), plural(len(r.Values), "target"))})
 	return r, nil
+}
+
+// runBounded runs jobs with at most n at a time and returns the error of
+// the first failing job in job order, so that the message does not depend
+// on timing. Once a job fails, jobs not yet started are skipped.
+func runBounded(ctx context.Context, n int, jobs []func(context.Context) error) error {
+	errs := make([]error, len(jobs))
+	sem := make(chan struct{}, n)
+	var wg sync.WaitGroup
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	for i, job := range jobs {
+		sem <- struct{}{}
+		if ctx.Err() != nil {
+			<-sem
+			break
+		}
+		wg.Add(1)
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			if errs[i] = job(ctx); errs[i] != nil {
+				cancel()
+			}
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return ctx.Err()
 }
 
 func countBackends(st *State) int {
@@ -92,6 +138,8 @@ func (e *Engine) refreshBackend(ctx context.Context, r *Refreshed, name string, 
 	if err != nil {
 		return fmt.Errorf("refresh redis.%s (%s %s): %w", name, bs.Type, bs.ID, err)
 	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	if r.Instances[name] == nil {
 		r.Instances[name] = map[string]*Instance{}
 	}
@@ -101,9 +149,6 @@ func (e *Engine) refreshBackend(ctx context.Context, r *Refreshed, name string, 
 
 func (e *Engine) refreshTarget(ctx context.Context, r *Refreshed, addr, typ string, attrs TargetAttrs) error {
 	key := targetKey(typ, attrs)
-	if _, done := r.Values[key]; done {
-		return nil
-	}
 	adapter, ok := e.Registry.Target(typ)
 	if !ok {
 		return fmt.Errorf("state records target %s of a type this rediskit does not know (known: %s)", addr, strings.Join(e.Registry.TargetTypes(), ", "))
@@ -112,6 +157,8 @@ func (e *Engine) refreshTarget(ctx context.Context, r *Refreshed, addr, typ stri
 	if err != nil && !errors.Is(err, ErrNotFound) {
 		return fmt.Errorf("refresh %s: %w", addr, err)
 	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	r.Values[key] = TargetValue{Value: val, Set: set && err == nil}
 	return nil
 }

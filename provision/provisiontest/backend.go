@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/gohcl"
@@ -35,6 +36,8 @@ type FakeBackend struct {
 	// Fail, when set, is called before each operation ("create", "read",
 	// "update", "delete") and its error returned.
 	Fail func(op, id string) error
+	// Delay is how long each operation takes, like a remote API's latency.
+	Delay time.Duration
 
 	mu        sync.Mutex
 	instances map[string]*provision.Instance
@@ -73,6 +76,7 @@ func (f *FakeBackend) Diff(want provision.Spec, have *provision.Instance) []prov
 }
 
 func (f *FakeBackend) call(op, id string) error {
+	time.Sleep(f.Delay)
 	f.mu.Lock()
 	f.Calls = append(f.Calls, op+" "+id)
 	f.mu.Unlock()

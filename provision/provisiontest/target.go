@@ -3,6 +3,7 @@ package provisiontest
 import (
 	"context"
 	"sync"
+	"time"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/gohcl"
@@ -17,6 +18,8 @@ type FakeTarget struct {
 	// Fail, when set, is called before each operation ("read", "write",
 	// "remove") and its error returned.
 	Fail func(op, key string) error
+	// Delay is how long each Read takes, like a remote API's latency.
+	Delay time.Duration
 
 	mu     sync.Mutex
 	values map[string]string
@@ -43,6 +46,7 @@ func (f *FakeTarget) Decode(body hcl.Body, dc *provision.DecodeContext) (provisi
 
 // Read returns the value under the key.
 func (f *FakeTarget) Read(ctx context.Context, attrs provision.TargetAttrs) (string, bool, error) {
+	time.Sleep(f.Delay)
 	if f.Fail != nil {
 		if err := f.Fail("read", attrs["key"]); err != nil {
 			return "", false, err
