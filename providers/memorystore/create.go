@@ -7,6 +7,7 @@ import (
 
 	redis "cloud.google.com/go/redis/apiv1"
 	"cloud.google.com/go/redis/apiv1/redispb"
+	"google.golang.org/grpc/status"
 
 	"github.com/rediskit/rediskit/provision"
 )
@@ -96,7 +97,7 @@ func (b *Backend) adopt(ctx context.Context, c *redis.CloudRedisClient, in *inte
 func (b *Backend) create(ctx context.Context, c *redis.CloudRedisClient, spec *Spec, in *intent, req provision.CreateRequest) (*redispb.Instance, error) {
 	body := createRequest(spec)
 	for attempt := 1; ; attempt++ {
-		cctx, cancel := context.WithTimeout(ctx, callTimeout)
+		cctx, cancel := context.WithTimeout(ctx, b.retry.callTimeout())
 		op, err := c.CreateInstance(cctx, body)
 		cancel()
 		switch {
@@ -152,6 +153,10 @@ func (b *Backend) waitCreate(ctx context.Context, op *redis.CreateInstanceOperat
 func (b *Backend) waitError(what string, ctx context.Context, err error) error {
 	if interrupted(ctx, err) {
 		err = errors.Join(err, provision.ErrInterrupted)
+	} else if h := b.hint(status.Code(err)); h != "" && !retryable(err) {
+		// A permanent refusal while waiting (e.g. no permission to poll)
+		// needs the same advice as one from the call itself.
+		return fmt.Errorf("memorystore: %s: %w; %s; the operation goes on at Google and state records it: once fixed, run `rediskit apply` again to continue waiting", what, err, h)
 	}
 	return fmt.Errorf("memorystore: %s: %w; the operation goes on at Google and state records it: run `rediskit apply` again to continue waiting", what, err)
 }

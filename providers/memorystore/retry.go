@@ -15,6 +15,8 @@ type retryPolicy struct {
 	attempts int           // calls per request, the first included
 	base     time.Duration // first backoff
 	max      time.Duration // backoff cap
+	// timeout bounds one call; zero means callTimeout. Tests shorten it.
+	timeout time.Duration
 	// sleep waits d or until ctx ends; tests replace it.
 	sleep func(ctx context.Context, d time.Duration) error
 }
@@ -25,11 +27,19 @@ func defaultRetryPolicy() retryPolicy {
 	return retryPolicy{attempts: 5, base: 2 * time.Second, max: 16 * time.Second, sleep: sleepCtx}
 }
 
+// callTimeout returns how long one call may take.
+func (p retryPolicy) callTimeout() time.Duration {
+	if p.timeout > 0 {
+		return p.timeout
+	}
+	return callTimeout
+}
+
 // do runs call until it succeeds, fails in a way not worth retrying, or
-// runs out of attempts. Each attempt gets callTimeout.
+// runs out of attempts. Each attempt gets p.callTimeout().
 func (p retryPolicy) do(ctx context.Context, call func(context.Context) error) error {
 	for attempt := 1; ; attempt++ {
-		cctx, cancel := context.WithTimeout(ctx, callTimeout)
+		cctx, cancel := context.WithTimeout(ctx, p.callTimeout())
 		err := call(cctx)
 		cancel()
 		if err == nil || !retryable(err) || attempt >= p.attempts || ctx.Err() != nil {

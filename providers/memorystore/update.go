@@ -91,7 +91,7 @@ func (b *Backend) updateFields(ctx context.Context, c *redis.CloudRedisClient, i
 		if len(paths) == 0 {
 			return inst, nil
 		}
-		cctx, cancel := context.WithTimeout(ctx, callTimeout)
+		cctx, cancel := context.WithTimeout(ctx, b.retry.callTimeout())
 		op, err := c.UpdateInstance(cctx, &redispb.UpdateInstanceRequest{UpdateMask: &fieldmaskpb.FieldMask{Paths: paths}, Instance: body})
 		cancel()
 		if err == nil {
@@ -110,7 +110,7 @@ func (b *Backend) updateFields(ctx context.Context, c *redis.CloudRedisClient, i
 func (b *Backend) upgrade(ctx context.Context, c *redis.CloudRedisClient, inst *redispb.Instance, version string) (*redispb.Instance, error) {
 	name := inst.GetName()
 	for attempt := 1; inst.GetRedisVersion() != version; attempt++ {
-		cctx, cancel := context.WithTimeout(ctx, callTimeout)
+		cctx, cancel := context.WithTimeout(ctx, b.retry.callTimeout())
 		op, err := c.UpgradeInstance(cctx, &redispb.UpgradeInstanceRequest{Name: name, RedisVersion: version})
 		cancel()
 		if err == nil {
@@ -157,7 +157,7 @@ func (b *Backend) finish(ctx context.Context, op operation, what string) (*redis
 // is busy waits for it first; one that is gone is done.
 func (b *Backend) delete(ctx context.Context, c *redis.CloudRedisClient, name string) error {
 	for attempt := 1; ; attempt++ {
-		cctx, cancel := context.WithTimeout(ctx, callTimeout)
+		cctx, cancel := context.WithTimeout(ctx, b.retry.callTimeout())
 		op, err := c.DeleteInstance(cctx, &redispb.DeleteInstanceRequest{Name: name})
 		cancel()
 		switch {

@@ -86,7 +86,7 @@ func (e *OperationError) GRPCStatus() *status.Status { return status.New(e.Code,
 func (b *Backend) waitOperation(ctx context.Context, op operation, what string, progress func(string)) (*redispb.Instance, error) {
 	t := b.newTicker(progress)
 	for failures := 0; ; {
-		cctx, cancel := context.WithTimeout(ctx, callTimeout)
+		cctx, cancel := context.WithTimeout(ctx, b.retry.callTimeout())
 		inst, err := op.poll(cctx)
 		cancel()
 		switch {

@@ -47,7 +47,9 @@ func (e *APIError) hint() string {
 			"check them (console.upstash.com → Account → Management API); accounts created " +
 			"through Vercel or Fly.io cannot use the Upstash Developer API"
 	case e.Status == http.StatusForbidden:
-		return "; the API key in UPSTASH_API_KEY may belong to another team: create a management API key for the team that owns the database"
+		return "; the API key in UPSTASH_API_KEY lacks the right to do this: rediskit needs a Developer API key " +
+			"with full (not read-only) access to the account or team that owns the database; create one at " +
+			"console.upstash.com → Account → Management API (as a member of that team)"
 	case e.Status == http.StatusTooManyRequests || e.Status >= 500:
 		return "; Upstash is busy or failing: wait a little and run the command again (see https://status.upstash.com)"
 	}
