@@ -108,7 +108,9 @@ func checkReencodes(t *testing.T, st *provision.State) {
 
 // normalTimes returns a copy of st whose times are compared as instants and
 // offsets: each decode makes a fresh *time.Location for "+01:00", which
-// reflect.DeepEqual would otherwise report as a difference.
+// reflect.DeepEqual would otherwise report as a difference. Empty maps
+// become nil too: `"pending": {}` and no pending at all mean the same, and
+// encoding leaves empty maps out.
 func normalTimes(st *provision.State) *provision.State {
 	cp := *st
 	cp.Redis = nil
@@ -123,6 +125,7 @@ func normalTimes(st *provision.State) *provision.State {
 			if b != nil {
 				bc := *b
 				bc.CreatedAt, bc.VerifiedAt = normalTime(b.CreatedAt), normalTime(b.VerifiedAt)
+				bc.Attrs, bc.Pending = nilIfEmpty(b.Attrs), nilIfEmpty(b.Pending)
 				b = &bc
 			}
 			rc.Backends = append(rc.Backends, b)
@@ -134,6 +137,8 @@ func normalTimes(st *provision.State) *provision.State {
 		if tg != nil {
 			tc := *tg
 			tc.WrittenAt = normalTime(tg.WrittenAt)
+			tc.Attrs = nilIfEmpty(tg.Attrs)
+			tc.Pending = nilIfEmpty(tg.Pending)
 			tg = &tc
 		}
 		cp.Targets = append(cp.Targets, tg)
@@ -144,4 +149,11 @@ func normalTimes(st *provision.State) *provision.State {
 func normalTime(t time.Time) time.Time {
 	_, off := t.Zone()
 	return t.In(time.FixedZone("", off))
+}
+
+func nilIfEmpty[M ~map[string]string](m M) M {
+	if len(m) == 0 {
+		return nil
+	}
+	return m
 }
