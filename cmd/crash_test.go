@@ -100,7 +100,7 @@ func crashScenarios(t *testing.T) []crashScenario {
 // same command and checks that the world is whole again: one backend per
 // redis block plus the retained ones, state and the fakes agree, every
 // target holds a URL that works, and no lock blocks the next run. With
-// -short only the local backend's apply and destroy run.
+// -short or -race only the local backend's apply and destroy run.
 func TestCrashAtEveryBoundary(t *testing.T) {
 	var mu sync.Mutex
 	covered := map[string]string{}
@@ -115,8 +115,8 @@ func TestCrashAtEveryBoundary(t *testing.T) {
 	})
 	for _, sc := range crashScenarios(t) {
 		t.Run(sc.name, func(t *testing.T) {
-			if testing.Short() && !sc.short {
-				t.Skip("the full crash matrix runs without -short")
+			if (testing.Short() || raceEnabled) && !sc.short {
+				t.Skip("the full crash matrix runs without -short and -race")
 			}
 			t.Parallel()
 			labels := sc.countBoundaries(t)

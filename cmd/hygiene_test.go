@@ -33,8 +33,8 @@ type hygieneStack struct {
 func TestNoSecretLeaks(t *testing.T) {
 	for _, hs := range hygieneStacks(t) {
 		t.Run(hs.name, func(t *testing.T) {
-			if testing.Short() && !hs.strict {
-				t.Skip("the scripts' stacks are scanned without -short")
+			if (testing.Short() || raceEnabled) && !hs.strict {
+				t.Skip("the scripts' stacks are scanned without -short and -race")
 			}
 			t.Parallel()
 			hs.scan(t)

@@ -187,6 +187,9 @@ func (w *world) run(extra []string, args ...string) runResult {
 	if ctx.Err() != nil {
 		w.t.Fatalf("rediskit %s did not finish within %s\n%s", strings.Join(args, " "), commandTimeout, r)
 	}
+	if strings.Contains(r.stderr, "WARNING: DATA RACE") {
+		w.t.Errorf("the race detector caught a data race in rediskit:\n%s", r)
+	}
 	return r
 }
 
