@@ -21,7 +21,7 @@ func (s *Server) Calls(method string) int {
 	if strings.HasSuffix(method, "Operation") {
 		return s.ops.Calls(method)
 	}
-	return s.journal.count(method)
+	return s.journal.Count(method)
 }
 
 // Fail adds a fault; faults are checked in the order they were added.
@@ -31,12 +31,12 @@ func (s *Server) Fail(f Fault) {
 		s.ops.Fail(f)
 		return
 	}
-	s.journal.fail(f)
+	s.journal.AddFault(f)
 }
 
 // Reset turns off every fault and pending conflict.
 func (s *Server) Reset() {
-	s.journal.reset()
+	s.journal.Reset()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.conflicts = 0

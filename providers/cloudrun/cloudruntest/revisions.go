@@ -20,7 +20,7 @@ type revisions struct {
 func (h *revisions) GetRevision(_ context.Context, req *runpb.GetRevisionRequest) (*runpb.Revision, error) {
 	s := h.s
 	s.ops.Settle()
-	if f := s.journal.enter("GetRevision"); f != nil {
+	if f := s.journal.Enter("GetRevision"); f != nil {
 		return nil, faultErr(f)
 	}
 	s.mu.Lock()

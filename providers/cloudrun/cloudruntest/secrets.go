@@ -28,7 +28,7 @@ type secretManager struct {
 
 // enter counts a call and returns its fault, locking the fake on success.
 func (h *secretManager) enter(method string) error {
-	if f := h.s.journal.enter(method); f != nil {
+	if f := h.s.journal.Enter(method); f != nil {
 		return faultErr(f)
 	}
 	h.s.mu.Lock()

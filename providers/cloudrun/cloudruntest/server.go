@@ -78,7 +78,7 @@ type version struct {
 
 // New returns a fake that serves nothing until registered.
 func New(opts Options) *Server {
-	s := &Server{ops: opts.Operations, journal: newJournal(), network: opts.Network, appEnv: opts.AppEnv,
+	s := &Server{ops: opts.Operations, journal: memorystoretest.NewJournal(), network: opts.Network, appEnv: opts.AppEnv,
 		delay: opts.Delay, services: map[string]*service{}, revisions: map[string]*runpb.Revision{}, secrets: map[string]*secret{}}
 	if s.ops == nil {
 		s.ops, s.ownOps = memorystoretest.NewOperations(), true

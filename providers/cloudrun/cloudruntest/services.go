@@ -29,7 +29,7 @@ type services struct {
 func (h *services) GetService(_ context.Context, req *runpb.GetServiceRequest) (*runpb.Service, error) {
 	s := h.s
 	s.ops.Settle()
-	if f := s.journal.enter("GetService"); f != nil {
+	if f := s.journal.Enter("GetService"); f != nil {
 		return nil, faultErr(f)
 	}
 	s.mu.Lock()
@@ -48,7 +48,7 @@ func (h *services) GetService(_ context.Context, req *runpb.GetServiceRequest) (
 func (h *services) UpdateService(_ context.Context, req *runpb.UpdateServiceRequest) (*longrunningpb.Operation, error) {
 	s := h.s
 	s.ops.Settle()
-	f := s.journal.enter("UpdateService")
+	f := s.journal.Enter("UpdateService")
 	if f != nil && !f.Lost {
 		return nil, faultErr(f)
 	}

@@ -28,7 +28,7 @@ var verbDetail = map[string]string{"create": "Creating", "update": "Updating", "
 // GetInstance returns an instance or NotFound.
 func (s *Server) GetInstance(_ context.Context, req *redispb.GetInstanceRequest) (*redispb.Instance, error) {
 	s.ops.Settle()
-	if f := s.journal.enter("GetInstance"); f != nil {
+	if f := s.journal.Enter("GetInstance"); f != nil {
 		return nil, f.err()
 	}
 	s.mu.Lock()
@@ -43,7 +43,7 @@ func (s *Server) GetInstance(_ context.Context, req *redispb.GetInstanceRequest)
 // GetInstanceAuthString returns the AUTH string, empty when AUTH is off.
 func (s *Server) GetInstanceAuthString(_ context.Context, req *redispb.GetInstanceAuthStringRequest) (*redispb.InstanceAuthString, error) {
 	s.ops.Settle()
-	if f := s.journal.enter("GetInstanceAuthString"); f != nil {
+	if f := s.journal.Enter("GetInstanceAuthString"); f != nil {
 		return nil, f.err()
 	}
 	s.mu.Lock()
@@ -62,7 +62,7 @@ func (s *Server) GetInstanceAuthString(_ context.Context, req *redispb.GetInstan
 // at once (the instance reads CREATING) and returns the create operation.
 func (s *Server) CreateInstance(_ context.Context, req *redispb.CreateInstanceRequest) (*longrunningpb.Operation, error) {
 	s.ops.Settle()
-	f := s.journal.enter("CreateInstance")
+	f := s.journal.Enter("CreateInstance")
 	if f != nil && !f.Lost {
 		return nil, f.err()
 	}
@@ -111,7 +111,7 @@ func (s *Server) add(inst *redispb.Instance) (*entry, error) {
 // operation finishes; the instance reads UPDATING meanwhile.
 func (s *Server) UpdateInstance(_ context.Context, req *redispb.UpdateInstanceRequest) (*longrunningpb.Operation, error) {
 	s.ops.Settle()
-	f := s.journal.enter("UpdateInstance")
+	f := s.journal.Enter("UpdateInstance")
 	if f != nil && !f.Lost {
 		return nil, f.err()
 	}
@@ -194,7 +194,7 @@ func (s *Server) applyAuth(e *entry, paths []string, on bool) error {
 // UpgradeInstance sets a newer redis_version once its operation finishes.
 func (s *Server) UpgradeInstance(_ context.Context, req *redispb.UpgradeInstanceRequest) (*longrunningpb.Operation, error) {
 	s.ops.Settle()
-	f := s.journal.enter("UpgradeInstance")
+	f := s.journal.Enter("UpgradeInstance")
 	if f != nil && !f.Lost {
 		return nil, f.err()
 	}
@@ -228,7 +228,7 @@ func (s *Server) UpgradeInstance(_ context.Context, req *redispb.UpgradeInstance
 // operation finishes; the instance reads DELETING meanwhile.
 func (s *Server) DeleteInstance(_ context.Context, req *redispb.DeleteInstanceRequest) (*longrunningpb.Operation, error) {
 	s.ops.Settle()
-	f := s.journal.enter("DeleteInstance")
+	f := s.journal.Enter("DeleteInstance")
 	if f != nil && !f.Lost {
 		return nil, f.err()
 	}

@@ -19,7 +19,7 @@ func (s *Server) Calls(method string) int {
 	if strings.HasSuffix(method, "Operation") {
 		return s.ops.Calls(method)
 	}
-	return s.journal.count(method)
+	return s.journal.Count(method)
 }
 
 // Fail adds a fault; faults are checked in the order they were added.
@@ -29,7 +29,7 @@ func (s *Server) Fail(f Fault) {
 		s.ops.Fail(f)
 		return
 	}
-	s.journal.fail(f)
+	s.journal.AddFault(f)
 }
 
 // FailNextOperation makes the next operation started end in a status error
@@ -54,8 +54,8 @@ func (s *Server) takeFailNext() error {
 
 // Reset turns off every fault and pending operation failure; instances stay.
 func (s *Server) Reset() {
-	s.journal.reset()
-	s.ops.journal.reset()
+	s.journal.Reset()
+	s.ops.journal.Reset()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.failNext = nil

@@ -40,18 +40,20 @@ type faultState struct {
 	left, skip int
 }
 
-// journal counts calls and hands out faults.
-type journal struct {
+// Journal counts a fake's calls and hands out the faults injected into it;
+// the Cloud Run and Secret Manager fakes use it too.
+type Journal struct {
 	mu     sync.Mutex
 	calls  map[string]int
 	faults []*faultState
 }
 
-func newJournal() *journal { return &journal{calls: map[string]int{}} }
+// NewJournal returns an empty journal.
+func NewJournal() *Journal { return &Journal{calls: map[string]int{}} }
 
-// enter records a call of method and returns the fault that applies to it,
+// Enter records a call of method and returns the fault that applies to it,
 // using it up, or nil.
-func (j *journal) enter(method string) *Fault {
+func (j *Journal) Enter(method string) *Fault {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	j.calls[method]++
@@ -72,19 +74,22 @@ func (j *journal) enter(method string) *Fault {
 	return nil
 }
 
-func (j *journal) fail(f Fault) {
+// AddFault queues a fault.
+func (j *Journal) AddFault(f Fault) {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	j.faults = append(j.faults, &faultState{Fault: f, left: max(f.Count, 1), skip: f.Skip})
 }
 
-func (j *journal) count(method string) int {
+// Count returns how many calls of method were made.
+func (j *Journal) Count(method string) int {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	return j.calls[method]
 }
 
-func (j *journal) reset() {
+// Reset drops the queued faults.
+func (j *Journal) Reset() {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	j.faults = nil

@@ -21,7 +21,7 @@ import (
 type Operations struct {
 	longrunningpb.UnimplementedOperationsServer
 
-	journal *journal
+	journal *Journal
 	mu      sync.Mutex
 	seq     int
 	ops     map[string]*operation
@@ -52,7 +52,7 @@ type operation struct {
 
 // NewOperations returns an empty operations service.
 func NewOperations() *Operations {
-	return &Operations{journal: newJournal(), ops: map[string]*operation{}}
+	return &Operations{journal: NewJournal(), ops: map[string]*operation{}}
 }
 
 // Register mounts the service on g. Register it once per grpc.Server.
@@ -61,10 +61,10 @@ func (o *Operations) Register(g grpc.ServiceRegistrar) {
 }
 
 // Calls returns how many calls of method ("GetOperation", …) the service saw.
-func (o *Operations) Calls(method string) int { return o.journal.count(method) }
+func (o *Operations) Calls(method string) int { return o.journal.Count(method) }
 
 // Fail adds a fault to this service's methods.
-func (o *Operations) Fail(f Fault) { o.journal.fail(f) }
+func (o *Operations) Fail(f Fault) { o.journal.AddFault(f) }
 
 // Start adds an operation and returns it as a client first sees it.
 func (o *Operations) Start(spec OperationSpec) *longrunningpb.Operation {
@@ -79,7 +79,7 @@ func (o *Operations) Start(spec OperationSpec) *longrunningpb.Operation {
 
 // GetOperation returns an operation, finishing it when its time has come.
 func (o *Operations) GetOperation(_ context.Context, req *longrunningpb.GetOperationRequest) (*longrunningpb.Operation, error) {
-	if f := o.journal.enter("GetOperation"); f != nil {
+	if f := o.journal.Enter("GetOperation"); f != nil {
 		return nil, f.err()
 	}
 	op, err := o.lookup(req.GetName())
@@ -92,7 +92,7 @@ func (o *Operations) GetOperation(_ context.Context, req *longrunningpb.GetOpera
 // DeleteOperation forgets an operation, as Google does a few hours after it
 // finished.
 func (o *Operations) DeleteOperation(_ context.Context, req *longrunningpb.DeleteOperationRequest) (*emptypb.Empty, error) {
-	if f := o.journal.enter("DeleteOperation"); f != nil {
+	if f := o.journal.Enter("DeleteOperation"); f != nil {
 		return nil, f.err()
 	}
 	if _, err := o.lookup(req.GetName()); err != nil {

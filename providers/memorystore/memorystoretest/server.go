@@ -37,7 +37,7 @@ type Server struct {
 
 	ops      *Operations
 	ownOps   bool
-	journal  *journal
+	journal  *Journal
 	ca       *redistest.CA
 	otherCA  *redistest.CA // listed first in server_ca_certs, as after a rotation
 	dir      string
@@ -55,7 +55,7 @@ type Server struct {
 
 // New returns a fake that serves nothing until registered on a grpc.Server.
 func New(opts Options) (*Server, error) {
-	s := &Server{ops: opts.Operations, journal: newJournal(), ca: opts.CA, dir: opts.Dir,
+	s := &Server{ops: opts.Operations, journal: NewJournal(), ca: opts.CA, dir: opts.Dir,
 		delay: opts.Delay, instances: map[string]*entry{}}
 	if s.ops == nil {
 		s.ops, s.ownOps = NewOperations(), true
