@@ -63,8 +63,10 @@ func hint(c codes.Code) string {
 		return "the account rediskit runs as needs roles/run.developer and roles/iam.serviceAccountUser on the project, and roles/secretmanager.admin for secrets (see the README's Cloud Run section)"
 	case codes.Unauthenticated:
 		return "run `gcloud auth application-default login` again or check GOOGLE_APPLICATION_CREDENTIALS"
-	case codes.Unavailable, codes.DeadlineExceeded, codes.Internal, codes.ResourceExhausted:
-		return "Google Cloud did not answer in time; run the command again"
+	case codes.Unavailable, codes.DeadlineExceeded, codes.Internal:
+		return "Google Cloud did not answer in time, also when asked again; run the command again later"
+	case codes.ResourceExhausted:
+		return "a Cloud Run or Secret Manager quota ran out, also when asked again; wait a minute (or raise the quota the message names) and run the command again"
 	case codes.NotFound:
 		return "check project, region and service in the target block (`gcloud run services list`)"
 	}

@@ -29,6 +29,8 @@ type rig struct {
 	tgt   *Target
 	warns *messages
 	seed  *runpb.Service // the service as first stored
+	// pending is what an interrupted write left, for a test to resume.
+	pending map[string]string
 }
 
 // messages collects warnings or progress lines.
@@ -66,6 +68,7 @@ func newRig(t *testing.T, opts cloudruntest.Options, ex cloudruntest.ExampleOpti
 	}}
 	r.tgt = New(env, gcp.New(env))
 	r.tgt.wait = waitPolicy{first: time.Millisecond, max: 5 * time.Millisecond, timeout: 30 * time.Second, progress: 0}
+	r.tgt.retry = gcp.Retry{Attempts: 5, Base: time.Millisecond, Max: 4 * time.Millisecond, Sleep: gcp.SleepCtx}
 	t.Cleanup(func() { _ = r.tgt.Close() })
 	return r
 }

@@ -52,19 +52,20 @@ func (t *Target) DeleteSecrets(ctx context.Context, attrs provision.TargetAttrs)
 
 func (w *writer) deleteSecret(ctx context.Context, id string) error {
 	name := w.s.secretName(id)
-	cctx, cancel := context.WithTimeout(ctx, callTimeout)
-	defer cancel()
-	sec, err := w.api.secrets.GetSecret(cctx, &secretmanagerpb.GetSecretRequest{Name: name})
+	sec, err := w.api.secret(ctx, name)
 	switch {
 	case isCode(err, codes.NotFound):
 		return nil
 	case err != nil:
-		return apiError(ctx, "read secret "+name, err)
+		return err
 	case sec.GetLabels()[ManagedByLabel] != ManagedByValue:
 		w.t.warn(fmt.Sprintf("left secret %s: rediskit did not create it (it has no %s = %s label); delete it yourself if nothing else reads it", name, ManagedByLabel, ManagedByValue))
 		return nil
 	}
-	err = w.api.secrets.DeleteSecret(cctx, &secretmanagerpb.DeleteSecretRequest{Name: name, Etag: sec.GetEtag()})
+	// A delete whose answer was lost is retried into NotFound.
+	err = w.api.retry.Do(ctx, func(ctx context.Context) error {
+		return w.api.secrets.DeleteSecret(ctx, &secretmanagerpb.DeleteSecretRequest{Name: name, Etag: sec.GetEtag()})
+	})
 	if err != nil && !isCode(err, codes.NotFound) {
 		return apiError(ctx, "delete secret "+name, err)
 	}

@@ -7,7 +7,10 @@ import (
 	"strings"
 
 	"cloud.google.com/go/run/apiv2/runpb"
+	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
+
+	"github.com/rediskit/rediskit/providers/gcp"
 )
 
 // rollout puts want into the service and, unless wait is off, sees the
@@ -41,9 +44,13 @@ type change struct {
 }
 
 // update reads the service, puts want into it and updates it with the
-// etag it read, reading again when someone else updated it in between. It
-// returns nil when the service already holds want.
+// etag it read, reading again when someone else updated it in between or
+// the update failed transiently. It returns nil when the service already
+// held want before rediskit sent anything.
 func (w *writer) update(ctx context.Context, want owned) (*change, error) {
+	// sent is the change of an update whose answer was a transient error:
+	// it may have taken effect, which only the next read tells.
+	var sent *change
 	for attempt := 1; ; attempt++ {
 		svc, err := w.api.get(ctx, w.s)
 		if err != nil {
@@ -55,7 +62,7 @@ func (w *writer) update(ctx context.Context, want owned) (*change, error) {
 		}
 		before := ownedOf(svc.GetTemplate(), c, w.s)
 		if want.equal(before) {
-			return nil, nil
+			return sent, nil
 		}
 		next := proto.Clone(svc).(*runpb.Service)
 		nc, _ := container(next.GetTemplate(), w.s)
@@ -63,20 +70,40 @@ func (w *writer) update(ctx context.Context, want owned) (*change, error) {
 		// A named revision cannot be reused for a new template.
 		next.Template.Revision = ""
 		err = w.api.update(ctx, next)
-		if conflict(err) && attempt < w.t.attempts {
-			w.progress(fmt.Sprintf("service %s changed while rediskit updated it; reading it again (attempt %d of %d)", w.s.service, attempt+1, w.t.attempts))
-			continue
+		if err == nil {
+			w.warnPinned(svc)
+			return &change{before: before, previous: svc.GetLatestReadyRevision()}, nil
 		}
-		if conflict(err) {
-			return nil, fmt.Errorf("%w; the service kept changing under rediskit (%d attempts): let the other deploy finish and run the command again",
-				apiError(ctx, "update Cloud Run service "+w.s.name(), err), attempt)
+		if err := w.updateFailed(ctx, err, attempt); err != nil {
+			return nil, err
 		}
-		if err != nil {
-			return nil, apiError(ctx, "update Cloud Run service "+w.s.name(), err)
+		if !conflict(err) && sent == nil {
+			sent = &change{before: before, previous: svc.GetLatestReadyRevision()}
 		}
-		w.warnPinned(svc)
-		return &change{before: before, previous: svc.GetLatestReadyRevision()}, nil
 	}
+}
+
+// updateFailed decides whether an update that failed with err is tried
+// again (after reading the service again), and waits before a retry of a
+// transient failure. It returns the error to give up with, or nil.
+func (w *writer) updateFailed(ctx context.Context, err error, attempt int) error {
+	attempts := w.t.retry.Attempts
+	op := "update Cloud Run service " + w.s.name()
+	switch {
+	case conflict(err) && attempt < attempts:
+		w.progress(fmt.Sprintf("service %s changed while rediskit updated it; reading it again (attempt %d of %d)", w.s.service, attempt+1, attempts))
+		return nil
+	case conflict(err):
+		return fmt.Errorf("%w; the service kept changing under rediskit (%d attempts): let the other deploy finish and run the command again",
+			apiError(ctx, op, err), attempt)
+	case gcp.Transient(err) && attempt < attempts && ctx.Err() == nil:
+		w.progress(fmt.Sprintf("updating service %s failed (%s); trying again (attempt %d of %d)", w.s.service, status.Code(err), attempt+1, attempts))
+		if werr := w.t.retry.Wait(ctx, attempt); werr != nil {
+			return apiError(ctx, op, werr)
+		}
+		return nil
+	}
+	return apiError(ctx, op, err)
 }
 
 // watch learns the revision an update made, records it as pending and

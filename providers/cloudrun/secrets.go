@@ -12,6 +12,8 @@ import (
 	"cloud.google.com/go/secretmanager/apiv1/secretmanagerpb"
 	"google.golang.org/api/iterator"
 	"google.golang.org/grpc/codes"
+
+	"github.com/rediskit/rediskit/providers/gcp"
 )
 
 // Labels of the secrets rediskit creates; only secrets carrying them have
@@ -25,26 +27,16 @@ const (
 // putSecret makes sure secret id holds payload in an enabled version that
 // member may read, and returns that version's number. It creates the
 // secret when missing and adds a version only when the newest one does not
-// already hold payload (so a retried apply adds none).
+// already hold payload, so that neither a retried apply nor a retried
+// AddSecretVersion whose answer was lost adds a second one.
 func (w *writer) putSecret(ctx context.Context, id string, payload []byte, member string) (string, error) {
 	name := w.s.secretName(id)
 	if err := w.ensureSecret(ctx, id); err != nil {
 		return "", err
 	}
-	version, err := w.newestHolding(ctx, name, payload)
+	version, err := w.storeVersion(ctx, name, payload)
 	if err != nil {
 		return "", err
-	}
-	if version == "" {
-		sum := int64(crc32.Checksum(payload, crc32.MakeTable(crc32.Castagnoli)))
-		cctx, cancel := context.WithTimeout(ctx, callTimeout)
-		v, err := w.api.secrets.AddSecretVersion(cctx, &secretmanagerpb.AddSecretVersionRequest{Parent: name,
-			Payload: &secretmanagerpb.SecretPayload{Data: payload, DataCrc32C: &sum}})
-		cancel()
-		if err != nil {
-			return "", apiError(ctx, "add a version to secret "+name, err)
-		}
-		version = versionNumber(v.GetName())
 	}
 	if err := w.grant(ctx, name, member); err != nil {
 		return "", err
@@ -52,30 +44,79 @@ func (w *writer) putSecret(ctx context.Context, id string, payload []byte, membe
 	return version, nil
 }
 
+// storeVersion returns the newest version of secret name when it holds
+// payload, else adds one. After a transient failure it looks again before
+// adding, since the add may have taken effect.
+func (w *writer) storeVersion(ctx context.Context, name string, payload []byte) (string, error) {
+	for attempt := 1; ; attempt++ {
+		version, err := w.newestHolding(ctx, name, payload)
+		if err != nil || version != "" {
+			return version, err
+		}
+		version, err = w.addVersion(ctx, name, payload)
+		if err == nil {
+			return version, nil
+		}
+		if gcp.Transient(err) && attempt < w.t.retry.Attempts && ctx.Err() == nil {
+			err = w.t.retry.Wait(ctx, attempt)
+		}
+		if err != nil {
+			return "", apiError(ctx, "add a version to secret "+name, err)
+		}
+	}
+}
+
+// addVersion adds payload to secret name as a new version, once, and
+// returns its number.
+func (w *writer) addVersion(ctx context.Context, name string, payload []byte) (string, error) {
+	sum := int64(crc32.Checksum(payload, crc32.MakeTable(crc32.Castagnoli)))
+	cctx, cancel := context.WithTimeout(ctx, w.t.retry.CallTimeout())
+	defer cancel()
+	v, err := w.api.secrets.AddSecretVersion(cctx, &secretmanagerpb.AddSecretVersionRequest{Parent: name,
+		Payload: &secretmanagerpb.SecretPayload{Data: payload, DataCrc32C: &sum}})
+	if err != nil {
+		return "", err
+	}
+	return versionNumber(v.GetName()), nil
+}
+
 // ensureSecret creates secret id with automatic replication and the
 // managed-by label, unless it exists.
 func (w *writer) ensureSecret(ctx context.Context, id string) error {
 	name := w.s.secretName(id)
-	cctx, cancel := context.WithTimeout(ctx, callTimeout)
-	defer cancel()
-	_, err := w.api.secrets.GetSecret(cctx, &secretmanagerpb.GetSecretRequest{Name: name})
+	_, err := w.api.secret(ctx, name)
 	if !isCode(err, codes.NotFound) {
-		if err != nil {
-			return apiError(ctx, "read secret "+name, err)
-		}
-		return nil
+		return err
 	}
-	_, err = w.api.secrets.CreateSecret(cctx, &secretmanagerpb.CreateSecretRequest{
-		Parent: "projects/" + w.s.project, SecretId: id,
-		Secret: &secretmanagerpb.Secret{
-			Replication: &secretmanagerpb.Replication{Replication: &secretmanagerpb.Replication_Automatic_{Automatic: &secretmanagerpb.Replication_Automatic{}}},
-			Labels:      map[string]string{ManagedByLabel: ManagedByValue},
-		}})
+	// A create whose answer was lost is retried into AlreadyExists.
+	err = w.api.retry.Do(ctx, func(ctx context.Context) error {
+		_, err := w.api.secrets.CreateSecret(ctx, &secretmanagerpb.CreateSecretRequest{
+			Parent: "projects/" + w.s.project, SecretId: id,
+			Secret: &secretmanagerpb.Secret{
+				Replication: &secretmanagerpb.Replication{Replication: &secretmanagerpb.Replication_Automatic_{Automatic: &secretmanagerpb.Replication_Automatic{}}},
+				Labels:      map[string]string{ManagedByLabel: ManagedByValue},
+			}})
+		return err
+	})
 	if err != nil && !isCode(err, codes.AlreadyExists) {
 		return apiError(ctx, "create secret "+name, err)
 	}
 	w.progress(fmt.Sprintf("created secret %s", name))
 	return nil
+}
+
+// secret reads secret name's metadata, retrying transient errors. A
+// missing secret is returned as the API's NotFound status, unwrapped.
+func (c *clients) secret(ctx context.Context, name string) (*secretmanagerpb.Secret, error) {
+	var sec *secretmanagerpb.Secret
+	err := c.retry.Do(ctx, func(ctx context.Context) (err error) {
+		sec, err = c.secrets.GetSecret(ctx, &secretmanagerpb.GetSecretRequest{Name: name})
+		return err
+	})
+	if err != nil && !isCode(err, codes.NotFound) {
+		return nil, apiError(ctx, "read secret "+name, err)
+	}
+	return sec, err
 }
 
 // newestHolding returns the number of the newest version of secret name
@@ -85,33 +126,36 @@ func (w *writer) newestHolding(ctx context.Context, name string, payload []byte)
 	if err != nil || len(versions) == 0 || versions[0].GetState() != secretmanagerpb.SecretVersion_ENABLED {
 		return "", err
 	}
-	cctx, cancel := context.WithTimeout(ctx, callTimeout)
-	defer cancel()
-	res, err := w.api.secrets.AccessSecretVersion(cctx, &secretmanagerpb.AccessSecretVersionRequest{Name: versions[0].GetName()})
+	data, err := w.api.payload(ctx, versions[0].GetName(), "read the newest version of secret "+name)
 	if err != nil {
-		return "", apiError(ctx, "read the newest version of secret "+name, err)
+		return "", err
 	}
-	if bytes.Equal(res.GetPayload().GetData(), payload) {
+	if bytes.Equal(data, payload) {
 		return versionNumber(versions[0].GetName()), nil
 	}
 	return "", nil
 }
 
-// versions lists a secret's versions, newest first.
+// versions lists a secret's versions, newest first, listing again from
+// the start after a transient error.
 func (w *writer) versions(ctx context.Context, name string) ([]*secretmanagerpb.SecretVersion, error) {
-	cctx, cancel := context.WithTimeout(ctx, callTimeout)
-	defer cancel()
 	var out []*secretmanagerpb.SecretVersion
-	it := w.api.secrets.ListSecretVersions(cctx, &secretmanagerpb.ListSecretVersionsRequest{Parent: name})
-	for {
-		v, err := it.Next()
-		if err == iterator.Done {
-			break
+	err := w.api.retry.Do(ctx, func(ctx context.Context) error {
+		out = out[:0]
+		it := w.api.secrets.ListSecretVersions(ctx, &secretmanagerpb.ListSecretVersionsRequest{Parent: name})
+		for {
+			v, err := it.Next()
+			if err == iterator.Done {
+				return nil
+			}
+			if err != nil {
+				return err
+			}
+			out = append(out, v)
 		}
-		if err != nil {
-			return nil, apiError(ctx, "list the versions of secret "+name, err)
-		}
-		out = append(out, v)
+	})
+	if err != nil {
+		return nil, apiError(ctx, "list the versions of secret "+name, err)
 	}
 	slices.SortFunc(out, func(a, b *secretmanagerpb.SecretVersion) int {
 		return number(versionNumber(b.GetName())) - number(versionNumber(a.GetName()))
@@ -120,11 +164,13 @@ func (w *writer) versions(ctx context.Context, name string) ([]*secretmanagerpb.
 }
 
 // grant gives member roles/secretmanager.secretAccessor on secret name,
-// retrying when someone else changed the policy meanwhile.
+// reading the policy again when someone else changed it meanwhile or a
+// call failed transiently (a SetIamPolicy whose answer was lost shows up
+// as the role being there).
 func (w *writer) grant(ctx context.Context, name, member string) error {
 	h := w.api.secrets.IAM(name)
 	for attempt := 1; ; attempt++ {
-		cctx, cancel := context.WithTimeout(ctx, callTimeout)
+		cctx, cancel := context.WithTimeout(ctx, w.t.retry.CallTimeout())
 		pol, err := h.Policy(cctx)
 		if err == nil && pol.HasRole(member, accessorRole) {
 			cancel()
@@ -139,8 +185,12 @@ func (w *writer) grant(ctx context.Context, name, member string) error {
 		case err == nil:
 			w.progress(fmt.Sprintf("granted %s on %s to %s", accessorRole, name, member))
 			return nil
-		case conflict(err) && attempt < w.t.attempts:
+		case conflict(err) && attempt < w.t.retry.Attempts:
 			continue
+		case gcp.Transient(err) && attempt < w.t.retry.Attempts && ctx.Err() == nil:
+			if werr := w.t.retry.Wait(ctx, attempt); werr == nil {
+				continue
+			}
 		}
 		return apiError(ctx, fmt.Sprintf("grant %s on secret %s to %s", accessorRole, name, member), err)
 	}
@@ -163,9 +213,11 @@ func (w *writer) pruneVersions(ctx context.Context, id, now, keep string) error 
 		if v.GetState() != secretmanagerpb.SecretVersion_ENABLED || number(n) >= number(now) || n == keep {
 			continue
 		}
-		cctx, cancel := context.WithTimeout(ctx, callTimeout)
-		_, err := w.api.secrets.DisableSecretVersion(cctx, &secretmanagerpb.DisableSecretVersionRequest{Name: v.GetName()})
-		cancel()
+		// Disabling a disabled version is no error, so a retry is safe.
+		err := w.api.retry.Do(ctx, func(ctx context.Context) error {
+			_, err := w.api.secrets.DisableSecretVersion(ctx, &secretmanagerpb.DisableSecretVersionRequest{Name: v.GetName()})
+			return err
+		})
 		if err != nil {
 			return apiError(ctx, "disable old version "+v.GetName(), err)
 		}
@@ -176,14 +228,12 @@ func (w *writer) pruneVersions(ctx context.Context, id, now, keep string) error 
 // managed reports whether secret name carries rediskit's label; a missing
 // secret is not managed.
 func (w *writer) managed(ctx context.Context, name string) (bool, error) {
-	cctx, cancel := context.WithTimeout(ctx, callTimeout)
-	defer cancel()
-	sec, err := w.api.secrets.GetSecret(cctx, &secretmanagerpb.GetSecretRequest{Name: name})
+	sec, err := w.api.secret(ctx, name)
 	if isCode(err, codes.NotFound) {
 		return false, nil
 	}
 	if err != nil {
-		return false, apiError(ctx, "read secret "+name, err)
+		return false, err
 	}
 	return sec.GetLabels()[ManagedByLabel] == ManagedByValue, nil
 }
@@ -191,11 +241,19 @@ func (w *writer) managed(ctx context.Context, name string) (bool, error) {
 // access reads a secret version's payload ("latest" or a number).
 func (c *clients) access(ctx context.Context, secret, version string) ([]byte, error) {
 	name := secret + "/versions/" + version
-	cctx, cancel := context.WithTimeout(ctx, callTimeout)
-	defer cancel()
-	res, err := c.secrets.AccessSecretVersion(cctx, &secretmanagerpb.AccessSecretVersionRequest{Name: name})
+	return c.payload(ctx, name, "read secret version "+name)
+}
+
+// payload reads version name's payload, retrying transient errors; op
+// names the read in an error.
+func (c *clients) payload(ctx context.Context, name, op string) ([]byte, error) {
+	var res *secretmanagerpb.AccessSecretVersionResponse
+	err := c.retry.Do(ctx, func(ctx context.Context) (err error) {
+		res, err = c.secrets.AccessSecretVersion(ctx, &secretmanagerpb.AccessSecretVersionRequest{Name: name})
+		return err
+	})
 	if err != nil {
-		return nil, apiError(ctx, "read secret version "+name, err)
+		return nil, apiError(ctx, op, err)
 	}
 	return res.GetPayload().GetData(), nil
 }

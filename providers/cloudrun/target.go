@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"sync"
-	"time"
 
 	run "cloud.google.com/go/run/apiv2"
 	secretmanager "cloud.google.com/go/secretmanager/apiv1"
@@ -21,9 +20,11 @@ import (
 type Target struct {
 	env  provision.Env
 	conn *gcp.Connector
-	// wait and attempts are fields so that tests can make them fast.
-	wait     waitPolicy
-	attempts int // UpdateService calls per change when etags conflict
+	// wait and retry are fields so that tests can make them fast.
+	wait waitPolicy
+	// retry covers transient failures of every call, and also bounds the
+	// UpdateService and SetIamPolicy calls per change when etags conflict.
+	retry gcp.Retry
 
 	mu      sync.Mutex
 	clients *clients
@@ -31,6 +32,7 @@ type Target struct {
 
 // clients are the API clients of one run, built on first use.
 type clients struct {
+	retry     gcp.Retry
 	services  *run.ServicesClient
 	revisions *run.RevisionsClient
 	secrets   *secretmanager.Client
@@ -47,7 +49,7 @@ var (
 // nothing until a method needs the API; conn is shared with the other
 // Google adapters of the run.
 func New(env provision.Env, conn *gcp.Connector) *Target {
-	return &Target{env: env, conn: conn, wait: defaultWaitPolicy(), attempts: 5}
+	return &Target{env: env, conn: conn, wait: defaultWaitPolicy(), retry: gcp.DefaultRetry()}
 }
 
 // Type returns "cloud_run".
@@ -74,7 +76,7 @@ func (t *Target) api(ctx context.Context) (*clients, error) {
 	if err != nil {
 		return nil, fmt.Errorf("cloud_run: %w", err)
 	}
-	c := &clients{}
+	c := &clients{retry: t.retry}
 	if c.services, err = run.NewServicesClient(ctx, opts...); err == nil {
 		if c.revisions, err = run.NewRevisionsClient(ctx, opts...); err == nil {
 			c.secrets, err = secretmanager.NewClient(ctx, opts...)
@@ -84,6 +86,12 @@ func (t *Target) api(ctx context.Context) (*clients, error) {
 		_ = c.close()
 		return nil, fmt.Errorf("cloud_run: connect to the Cloud Run and Secret Manager APIs: %w; check the credentials and the network, then run the command again", err)
 	}
+	// The clients' own retries (a few reads, on some codes) and timeouts
+	// would stack under c.retry; one policy for every call is easier to
+	// reason about and to test.
+	c.services.CallOptions = &run.ServicesCallOptions{}
+	c.revisions.CallOptions = &run.RevisionsCallOptions{}
+	c.secrets.CallOptions = &secretmanager.CallOptions{}
 	t.clients = c
 	return c, nil
 }
@@ -119,7 +127,3 @@ func (t *Target) warn(msg string) {
 		t.env.Warn(msg)
 	}
 }
-
-// callTimeout bounds one API call, so that a hung connection cannot hang a
-// run.
-const callTimeout = time.Minute

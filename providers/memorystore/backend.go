@@ -21,7 +21,7 @@ type Backend struct {
 	conn *gcp.Connector
 	// poll and retry are fields so that tests can make them fast.
 	poll  pollPolicy
-	retry retryPolicy
+	retry gcp.Retry
 	now   func() time.Time
 
 	mu     sync.Mutex
@@ -37,7 +37,7 @@ var (
 // nothing until a method needs the API; conn is shared with the other
 // Google adapters of the run.
 func New(env provision.Env, conn *gcp.Connector) *Backend {
-	return &Backend{env: env, conn: conn, poll: defaultPollPolicy(), retry: defaultRetryPolicy(), now: time.Now}
+	return &Backend{env: env, conn: conn, poll: defaultPollPolicy(), retry: gcp.DefaultRetry(), now: time.Now}
 }
 
 // Type returns "memorystore".
@@ -95,7 +95,7 @@ func (b *Backend) Read(ctx context.Context, rec provision.Record) (*provision.In
 // provision.ErrNotFound.
 func (b *Backend) get(ctx context.Context, c *redis.CloudRedisClient, name string) (*redispb.Instance, error) {
 	var inst *redispb.Instance
-	err := b.retry.do(ctx, func(ctx context.Context) (err error) {
+	err := b.retry.Do(ctx, func(ctx context.Context) (err error) {
 		inst, err = c.GetInstance(ctx, &redispb.GetInstanceRequest{Name: name})
 		return err
 	})
@@ -113,7 +113,7 @@ func (b *Backend) get(ctx context.Context, c *redis.CloudRedisClient, name strin
 func (b *Backend) instance(ctx context.Context, c *redis.CloudRedisClient, inst *redispb.Instance) (*provision.Instance, error) {
 	auth := ""
 	if inst.GetAuthEnabled() && inst.GetHost() != "" {
-		err := b.retry.do(ctx, func(ctx context.Context) error {
+		err := b.retry.Do(ctx, func(ctx context.Context) error {
 			res, err := c.GetInstanceAuthString(ctx, &redispb.GetInstanceAuthStringRequest{Name: inst.GetName()})
 			auth = res.GetAuthString()
 			return err

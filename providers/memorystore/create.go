@@ -9,6 +9,7 @@ import (
 	"cloud.google.com/go/redis/apiv1/redispb"
 	"google.golang.org/grpc/status"
 
+	"github.com/rediskit/rediskit/providers/gcp"
 	"github.com/rediskit/rediskit/provision"
 )
 
@@ -97,7 +98,7 @@ func (b *Backend) adopt(ctx context.Context, c *redis.CloudRedisClient, in *inte
 func (b *Backend) create(ctx context.Context, c *redis.CloudRedisClient, spec *Spec, in *intent, req provision.CreateRequest) (*redispb.Instance, error) {
 	body := createRequest(spec)
 	for attempt := 1; ; attempt++ {
-		cctx, cancel := context.WithTimeout(ctx, b.retry.callTimeout())
+		cctx, cancel := context.WithTimeout(ctx, b.retry.CallTimeout())
 		op, err := c.CreateInstance(cctx, body)
 		cancel()
 		switch {
@@ -117,10 +118,10 @@ func (b *Backend) create(ctx context.Context, c *redis.CloudRedisClient, spec *S
 			return inst, aerr
 		case interrupted(ctx, err):
 			return nil, fmt.Errorf("memorystore: creating instance %s was interrupted: %w; run `rediskit apply` again: it adopts the instance if Memorystore made it", spec.Name(), errors.Join(ctx.Err(), provision.ErrInterrupted))
-		case !retryable(err) || attempt >= b.retry.attempts:
+		case !gcp.Transient(err) || attempt >= b.retry.Attempts:
 			return nil, b.apiError("create instance "+spec.Name(), err)
 		}
-		if err := b.retry.wait(ctx, attempt); err != nil {
+		if err := b.retry.Wait(ctx, attempt); err != nil {
 			return nil, b.waitError("creating instance "+spec.Name(), ctx, err)
 		}
 	}
@@ -153,7 +154,7 @@ func (b *Backend) waitCreate(ctx context.Context, op *redis.CreateInstanceOperat
 func (b *Backend) waitError(what string, ctx context.Context, err error) error {
 	if interrupted(ctx, err) {
 		err = errors.Join(err, provision.ErrInterrupted)
-	} else if h := b.hint(status.Code(err)); h != "" && !retryable(err) {
+	} else if h := b.hint(status.Code(err)); h != "" && !gcp.Transient(err) {
 		// A permanent refusal while waiting (e.g. no permission to poll)
 		// needs the same advice as one from the call itself.
 		return fmt.Errorf("memorystore: %s: %w; %s; the operation goes on at Google and state records it: once fixed, run `rediskit apply` again to continue waiting", what, err, h)

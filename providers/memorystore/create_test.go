@@ -198,8 +198,8 @@ func TestCreateGivesUpOnQuota(t *testing.T) {
 	if !errors.As(err, &apiErr) || apiErr.Code != codes.ResourceExhausted || !strings.Contains(err.Error(), "Quota exceeded for redis.googleapis.com/create_requests") || !strings.Contains(err.Error(), "wait a minute") {
 		t.Fatalf("got %v", err)
 	}
-	if n := r.fake.Calls("CreateInstance"); n != r.b.retry.attempts {
-		t.Errorf("%d attempts, want %d", n, r.b.retry.attempts)
+	if n := r.fake.Calls("CreateInstance"); n != r.b.retry.Attempts {
+		t.Errorf("%d attempts, want %d", n, r.b.retry.Attempts)
 	}
 }
 

@@ -55,16 +55,6 @@ func isCode(err error, c codes.Code) bool {
 	return err != nil && status.Code(err) == c
 }
 
-// retryable reports whether a call that failed with err is worth another
-// attempt.
-func retryable(err error) bool {
-	switch status.Code(err) {
-	case codes.Unavailable, codes.ResourceExhausted, codes.DeadlineExceeded, codes.Aborted, codes.Internal:
-		return true
-	}
-	return false
-}
-
 // interrupted reports whether err comes from the run being cancelled.
 func interrupted(ctx context.Context, err error) bool {
 	return ctx.Err() != nil || errors.Is(err, context.Canceled) || status.Code(err) == codes.Canceled

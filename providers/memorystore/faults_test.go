@@ -2,14 +2,13 @@ package memorystore
 
 import (
 	"context"
-	"net"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"google.golang.org/grpc/codes"
 
+	"github.com/rediskit/rediskit/internal/nettest"
 	"github.com/rediskit/rediskit/providers/gcp"
 	"github.com/rediskit/rediskit/providers/memorystore/memorystoretest"
 	"github.com/rediskit/rediskit/provision"
@@ -122,13 +121,13 @@ func TestFaultMatrix(t *testing.T) {
 // and the whole retry budget is bounded.
 func TestFaultMatrixTimeout(t *testing.T) {
 	const timeout = 100 * time.Millisecond
-	addr := blackHole(t)
+	addr := nettest.BlackHole(t)
 	env := provision.Env{Getenv: func(k string) string {
 		return map[string]string{gcp.EnvEndpoint: addr}[k]
 	}, Warn: func(string) {}}
 	b := New(env, gcp.New(env))
 	t.Cleanup(func() { _ = b.Close() })
-	b.retry = retryPolicy{attempts: 2, base: time.Millisecond, max: time.Millisecond, timeout: timeout, sleep: sleepCtx}
+	b.retry = gcp.Retry{Attempts: 2, Base: time.Millisecond, Max: time.Millisecond, Timeout: timeout, Sleep: gcp.SleepCtx}
 
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -142,36 +141,4 @@ func TestFaultMatrixTimeout(t *testing.T) {
 	if !strings.Contains(err.Error(), "acme-channels") || !strings.Contains(err.Error(), "DeadlineExceeded") {
 		t.Errorf("error %q does not name the instance and the timeout", err)
 	}
-}
-
-// blackHole listens on a loopback port, accepts connections and never
-// answers, as a hung API front end would.
-func blackHole(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var mu sync.Mutex
-	var conns []net.Conn
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			conns = append(conns, c)
-			mu.Unlock()
-		}
-	}()
-	t.Cleanup(func() {
-		_ = ln.Close()
-		mu.Lock()
-		defer mu.Unlock()
-		for _, c := range conns {
-			_ = c.Close()
-		}
-	})
-	return ln.Addr().String()
 }

@@ -12,6 +12,7 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
 
+	"github.com/rediskit/rediskit/providers/gcp"
 	"github.com/rediskit/rediskit/provision"
 )
 
@@ -91,7 +92,7 @@ func (b *Backend) updateFields(ctx context.Context, c *redis.CloudRedisClient, i
 		if len(paths) == 0 {
 			return inst, nil
 		}
-		cctx, cancel := context.WithTimeout(ctx, b.retry.callTimeout())
+		cctx, cancel := context.WithTimeout(ctx, b.retry.CallTimeout())
 		op, err := c.UpdateInstance(cctx, &redispb.UpdateInstanceRequest{UpdateMask: &fieldmaskpb.FieldMask{Paths: paths}, Instance: body})
 		cancel()
 		if err == nil {
@@ -110,7 +111,7 @@ func (b *Backend) updateFields(ctx context.Context, c *redis.CloudRedisClient, i
 func (b *Backend) upgrade(ctx context.Context, c *redis.CloudRedisClient, inst *redispb.Instance, version string) (*redispb.Instance, error) {
 	name := inst.GetName()
 	for attempt := 1; inst.GetRedisVersion() != version; attempt++ {
-		cctx, cancel := context.WithTimeout(ctx, b.retry.callTimeout())
+		cctx, cancel := context.WithTimeout(ctx, b.retry.CallTimeout())
 		op, err := c.UpgradeInstance(cctx, &redispb.UpgradeInstanceRequest{Name: name, RedisVersion: version})
 		cancel()
 		if err == nil {
@@ -132,10 +133,10 @@ func (b *Backend) settleAfter(ctx context.Context, err error, attempt int, op st
 	if interrupted(ctx, err) {
 		return b.waitError(op, ctx, err)
 	}
-	if !retryable(err) || attempt >= b.retry.attempts {
+	if !gcp.Transient(err) || attempt >= b.retry.Attempts {
 		return b.apiError(op, err)
 	}
-	if err := b.retry.wait(ctx, attempt); err != nil {
+	if err := b.retry.Wait(ctx, attempt); err != nil {
 		return b.waitError(op, ctx, err)
 	}
 	return nil
@@ -157,7 +158,7 @@ func (b *Backend) finish(ctx context.Context, op operation, what string) (*redis
 // is busy waits for it first; one that is gone is done.
 func (b *Backend) delete(ctx context.Context, c *redis.CloudRedisClient, name string) error {
 	for attempt := 1; ; attempt++ {
-		cctx, cancel := context.WithTimeout(ctx, b.retry.callTimeout())
+		cctx, cancel := context.WithTimeout(ctx, b.retry.CallTimeout())
 		op, err := c.DeleteInstance(cctx, &redispb.DeleteInstanceRequest{Name: name})
 		cancel()
 		switch {
@@ -172,7 +173,7 @@ func (b *Backend) delete(ctx context.Context, c *redis.CloudRedisClient, name st
 				return fmt.Errorf("memorystore: deleting instance %s failed: %w; check it in the Cloud console and run the command again", name, err)
 			}
 			return b.waitError("deleting instance "+name, ctx, err)
-		case isCode(err, codes.FailedPrecondition) && attempt < b.retry.attempts:
+		case isCode(err, codes.FailedPrecondition) && attempt < b.retry.Attempts:
 			// Busy: wait for it to settle (or to vanish), then try again.
 		default:
 			if err := b.settleAfter(ctx, err, attempt, "delete instance "+name); err != nil {

@@ -10,6 +10,8 @@ import (
 	"cloud.google.com/go/redis/apiv1/redispb"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+
+	"github.com/rediskit/rediskit/providers/gcp"
 )
 
 // pollPolicy paces the polling of long-running operations and of instances
@@ -30,7 +32,7 @@ type pollPolicy struct {
 
 func defaultPollPolicy() pollPolicy {
 	return pollPolicy{initial: time.Second, max: 10 * time.Second, report: 10 * time.Second,
-		failures: 10, total: 2 * time.Hour, sleep: sleepCtx}
+		failures: 10, total: 2 * time.Hour, sleep: gcp.SleepCtx}
 }
 
 // operation is what waiting needs of the client's typed operations.
@@ -86,7 +88,7 @@ func (e *OperationError) GRPCStatus() *status.Status { return status.New(e.Code,
 func (b *Backend) waitOperation(ctx context.Context, op operation, what string, progress func(string)) (*redispb.Instance, error) {
 	t := b.newTicker(progress)
 	for failures := 0; ; {
-		cctx, cancel := context.WithTimeout(ctx, b.retry.callTimeout())
+		cctx, cancel := context.WithTimeout(ctx, b.retry.CallTimeout())
 		inst, err := op.poll(cctx)
 		cancel()
 		switch {
@@ -95,7 +97,7 @@ func (b *Backend) waitOperation(ctx context.Context, op operation, what string, 
 			return nil, &OperationError{Operation: op.name, Code: st.Code(), Message: st.Message()}
 		case op.done():
 			return inst, nil
-		case err != nil && (interrupted(ctx, err) || !retryable(err) || failures >= b.poll.failures):
+		case err != nil && (interrupted(ctx, err) || !gcp.Transient(err) || failures >= b.poll.failures):
 			return nil, err
 		case err != nil:
 			failures++

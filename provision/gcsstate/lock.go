@@ -3,6 +3,7 @@ package gcsstate
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -32,7 +33,10 @@ func (s *Store) Lock(ctx context.Context, info provision.LockInfo) (string, erro
 	if info.Created.IsZero() {
 		info.Created = s.now().Truncate(time.Second)
 	}
-	body, err := json.MarshalIndent(info, "", "  ")
+	// The token makes the body ours alone, so that finding it in place
+	// proves our create went through even when two runs share who, host,
+	// pid and second (parallel jobs in look-alike containers).
+	body, err := json.MarshalIndent(lockBody{LockInfo: info, Token: rand.Text()}, "", "  ")
 	if err != nil {
 		return "", fmt.Errorf("lock state: encode lock info: %w", err)
 	}
@@ -63,6 +67,12 @@ func (s *Store) Lock(ctx context.Context, info provision.LockInfo) (string, erro
 	return "", fmt.Errorf("lock state %s: the lock keeps being taken and released; try again", s.Describe())
 }
 
+// lockBody is what the lock object holds.
+type lockBody struct {
+	provision.LockInfo
+	Token string `json:"token"`
+}
+
 func (s *Store) took(gen int64) string {
 	s.mu.Lock()
 	s.heldGen = gen
@@ -85,12 +95,14 @@ func (s *Store) holder(ctx context.Context) (*lockHolder, error) {
 		return nil, err
 	}
 	name := s.object(lockName)
+	ctx, cancel := s.call(ctx)
+	defer cancel()
 	attrs, err := b.Object(name).Attrs(ctx)
 	if errors.Is(err, storage.ErrObjectNotExist) {
 		return nil, nil
 	}
 	if err != nil {
-		return nil, s.explain("read lock", name, err)
+		return nil, s.explain(ctx, "read lock", name, err)
 	}
 	// Read the generation the attributes describe, not a newer one.
 	r, err := b.Object(name).Generation(attrs.Generation).NewReader(ctx)
@@ -98,12 +110,12 @@ func (s *Store) holder(ctx context.Context) (*lockHolder, error) {
 		return nil, nil
 	}
 	if err != nil {
-		return nil, s.explain("read lock", name, err)
+		return nil, s.explain(ctx, "read lock", name, err)
 	}
 	defer r.Close()
 	h := &lockHolder{gen: attrs.Generation, created: attrs.Created}
 	if h.body, err = io.ReadAll(io.LimitReader(r, maxObjectSize)); err != nil {
-		return nil, s.explain("read lock", name, err)
+		return nil, s.explain(ctx, "read lock", name, err)
 	}
 	if err := json.Unmarshal(h.body, &h.info); err != nil {
 		// Still a lock: report it with what is known.
@@ -143,7 +155,9 @@ func (s *Store) Unlock(ctx context.Context, id string) error {
 		return err
 	}
 	name := s.object(lockName)
-	err = b.Object(name).If(storage.Conditions{GenerationMatch: gen}).Delete(ctx)
+	cctx, cancel := s.call(ctx)
+	defer cancel()
+	err = b.Object(name).If(storage.Conditions{GenerationMatch: gen}).Delete(cctx)
 	s.mu.Lock()
 	ours := s.heldGen == gen
 	if err == nil || ours {
@@ -159,7 +173,7 @@ func (s *Store) Unlock(ctx context.Context, id string) error {
 	case errors.Is(err, storage.ErrObjectNotExist) || isPrecondition(err):
 		return s.wrongID(ctx, id)
 	}
-	return fmt.Errorf("unlock state: %w", s.explain("delete", name, err))
+	return fmt.Errorf("unlock state: %w", s.explain(cctx, "delete", name, err))
 }
 
 // wrongID explains why id does not unlock the state.

@@ -33,6 +33,8 @@ import (
 	"cloud.google.com/go/storage"
 	"google.golang.org/api/googleapi"
 
+	"github.com/googleapis/gax-go/v2"
+
 	"github.com/rediskit/rediskit/provision"
 )
 
@@ -51,9 +53,14 @@ const (
 // maxObjectSize bounds what is read back: a state is a few kilobytes.
 const maxObjectSize = 16 << 20
 
-// maxAttempts bounds the client's retries of transient errors, which are
-// otherwise unlimited: a CLI should fail and say why rather than hang.
+// maxAttempts bounds the client's retries of transient errors (429, 5xx,
+// broken connections), which are otherwise unlimited: a CLI should fail
+// and say why rather than hang.
 const maxAttempts = 5
+
+// DefaultCallTimeout bounds one store operation, its retries included, so
+// that a hung connection cannot hang a run holding the lock.
+const DefaultCallTimeout = 2 * time.Minute
 
 // ErrConflict is wrapped when a state write is refused because someone else
 // wrote the state after this store read it.
@@ -69,6 +76,12 @@ type Config struct {
 	LockStaleAfter time.Duration
 	// Now returns the current time; nil means time.Now.
 	Now func() time.Time
+	// CallTimeout bounds one request to Cloud Storage, its retries
+	// included; 0 means DefaultCallTimeout.
+	CallTimeout time.Duration
+	// RetryBackoff is the first pause before a retry, doubling up to 30 s;
+	// 0 means the client's default (1 s).
+	RetryBackoff time.Duration
 }
 
 // Store is a provision.StateStore in a Cloud Storage bucket. The zero value
@@ -98,6 +111,9 @@ func New(cfg Config) *Store {
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
+	}
+	if cfg.CallTimeout <= 0 {
+		cfg.CallTimeout = DefaultCallTimeout
 	}
 	return &Store{cfg: cfg}
 }
@@ -136,11 +152,23 @@ func (s *Store) bucket(ctx context.Context) (*storage.BucketHandle, error) {
 			return nil, fmt.Errorf("connect to Cloud Storage: %w; check the Application Default Credentials "+
 				"(`gcloud auth application-default login`, GOOGLE_APPLICATION_CREDENTIALS or the CI's workload identity)", err)
 		}
-		c.SetRetry(storage.WithMaxAttempts(maxAttempts))
+		retry := []storage.RetryOption{storage.WithMaxAttempts(maxAttempts)}
+		if s.cfg.RetryBackoff > 0 {
+			retry = append(retry, storage.WithBackoff(gax.Backoff{Initial: s.cfg.RetryBackoff, Max: 30 * time.Second, Multiplier: 2}))
+		}
+		c.SetRetry(retry...)
 		s.client = c
 	}
 	return s.client.Bucket(s.cfg.Bucket), nil
 }
+
+// call bounds one request and its retries by Config.CallTimeout.
+func (s *Store) call(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeoutCause(ctx, s.cfg.CallTimeout, errCallTimeout)
+}
+
+// errCallTimeout is the cause of a request cut by Config.CallTimeout.
+var errCallTimeout = errors.New("no answer from Cloud Storage in time")
 
 // readObject returns an object's content and generation, or (nil, 0, nil)
 // when it does not exist.
@@ -149,17 +177,19 @@ func (s *Store) readObject(ctx context.Context, name string) ([]byte, int64, err
 	if err != nil {
 		return nil, 0, err
 	}
+	ctx, cancel := s.call(ctx)
+	defer cancel()
 	r, err := b.Object(name).NewReader(ctx)
 	if errors.Is(err, storage.ErrObjectNotExist) {
 		return nil, 0, nil
 	}
 	if err != nil {
-		return nil, 0, s.explain("read", name, err)
+		return nil, 0, s.explain(ctx, "read", name, err)
 	}
 	defer r.Close()
 	data, err := io.ReadAll(io.LimitReader(r, maxObjectSize))
 	if err != nil {
-		return nil, 0, s.explain("read", name, err)
+		return nil, 0, s.explain(ctx, "read", name, err)
 	}
 	return data, r.Attrs.Generation, nil
 }
@@ -172,19 +202,23 @@ func (s *Store) writeObject(ctx context.Context, name string, data []byte, ifGen
 	if err != nil {
 		return 0, err
 	}
+	ctx, cancel := s.call(ctx)
+	defer cancel()
 	cond := storage.Conditions{GenerationMatch: ifGen}
 	if ifGen == 0 {
 		cond = storage.Conditions{DoesNotExist: true}
 	}
 	w := b.Object(name).If(cond).NewWriter(ctx)
-	w.ChunkSize = 0 // one request: the objects are small
+	// The smallest chunk: the objects are small, and unlike ChunkSize 0
+	// (a single unbuffered request) it lets the client retry the upload.
+	w.ChunkSize = googleapi.MinUploadChunkSize
 	w.ContentType = "application/json"
 	if _, err := w.Write(data); err != nil {
 		_ = w.Close()
-		return 0, s.explain("write", name, err)
+		return 0, s.explain(ctx, "write", name, err)
 	}
 	if err := w.Close(); err != nil {
-		return 0, s.explain("write", name, err)
+		return 0, s.explain(ctx, "write", name, err)
 	}
 	return w.Attrs().Generation, nil
 }
@@ -196,12 +230,16 @@ func isPrecondition(err error) bool {
 	return errors.As(err, &ge) && ge.Code == http.StatusPreconditionFailed
 }
 
-// explain wraps a Cloud Storage error with what to check. Precondition
-// failures are wrapped plainly: callers turn them into their own message.
-func (s *Store) explain(op, name string, err error) error {
+// explain wraps a Cloud Storage error of a request made with ctx with
+// what to check. Precondition failures are wrapped plainly: callers turn
+// them into their own message.
+func (s *Store) explain(ctx context.Context, op, name string, err error) error {
 	where := "gs://" + s.cfg.Bucket + "/" + name
 	var ge *googleapi.Error
 	switch {
+	case errors.Is(context.Cause(ctx), errCallTimeout):
+		return fmt.Errorf("%s %s: %w within %s (%w); check the network and https://status.cloud.google.com, then run the command again",
+			op, where, errCallTimeout, s.cfg.CallTimeout, err)
 	case errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded):
 		return fmt.Errorf("%s %s: %w", op, where, err)
 	case !errors.As(err, &ge):

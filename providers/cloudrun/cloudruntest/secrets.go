@@ -94,13 +94,24 @@ func (h *secretManager) DeleteSecret(_ context.Context, req *secretmanagerpb.Del
 	return &emptypb.Empty{}, nil
 }
 
-// AddSecretVersion adds an enabled version holding the payload.
+// AddSecretVersion adds an enabled version holding the payload. A Lost
+// fault adds it and still fails, as when the answer is lost on the way.
 func (h *secretManager) AddSecretVersion(_ context.Context, req *secretmanagerpb.AddSecretVersionRequest) (*secretmanagerpb.SecretVersion, error) {
-	if err := h.enter("AddSecretVersion"); err != nil {
-		return nil, err
+	f := h.s.journal.Enter("AddSecretVersion")
+	if f != nil && !f.Lost {
+		return nil, faultErr(f)
 	}
-	defer h.s.mu.Unlock()
-	sec, err := h.s.secretLocked(req.GetParent())
+	h.s.mu.Lock()
+	v, err := h.s.addVersionLocked(req)
+	h.s.mu.Unlock()
+	if err == nil && f != nil {
+		return nil, faultErr(f)
+	}
+	return v, err
+}
+
+func (s *Server) addVersionLocked(req *secretmanagerpb.AddSecretVersionRequest) (*secretmanagerpb.SecretVersion, error) {
+	sec, err := s.secretLocked(req.GetParent())
 	if err != nil {
 		return nil, err
 	}

@@ -21,6 +21,9 @@ type Server struct {
 	fake *fakestorage.Server
 	http *httptest.Server
 	mu   sync.Mutex // one request at a time, so a precondition check and its delete are atomic
+
+	calls  map[string]int // requests by HTTP method
+	faults []*faultState
 }
 
 // Start starts a server with the named buckets, listening on 127.0.0.1.
@@ -33,7 +36,7 @@ func Start(buckets ...string) (*Server, error) {
 	for _, b := range buckets {
 		fake.CreateBucketWithOpts(fakestorage.CreateBucketOpts{Name: b})
 	}
-	s := &Server{fake: fake}
+	s := &Server{fake: fake, calls: map[string]int{}}
 	s.http = httptest.NewServer(http.HandlerFunc(s.serve))
 	return s, nil
 }
@@ -74,6 +77,19 @@ func (s *Server) PutObject(bucket, name string, data []byte) {
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.calls[r.Method]++
+	if f := s.faultFor(r); f != nil {
+		if f.Lost {
+			s.pass(httptest.NewRecorder(), r)
+		}
+		writeFault(w, f)
+		return
+	}
+	s.pass(w, r)
+}
+
+// pass serves r as Cloud Storage would.
+func (s *Server) pass(w http.ResponseWriter, r *http.Request) {
 	if r.Method == http.MethodDelete {
 		if want := r.URL.Query().Get("ifGenerationMatch"); want != "" && !s.generationIs(r.URL.Path, want) {
 			w.Header().Set("Content-Type", "application/json")
