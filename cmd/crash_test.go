@@ -62,6 +62,38 @@ target "dotenv" "dev" {
 }
 `
 
+// crashCloudRunMigrateStack is the project's story: an app on Cloud Run
+// moves from Upstash to Memorystore, with its URL in Secret Manager.
+const crashCloudRunMigrateStack = `redis "channels" {
+  provider = "upstash"
+
+  upstash {
+    name           = "acme-channels"
+    primary_region = "us-central1"
+  }
+
+  memorystore {
+    project  = "acme-prod"
+    region   = "us-central1"
+    instance = "acme-channels"
+    network  = "default"
+  }
+}
+
+target "cloud_run" "web" {
+  redis   = redis.channels
+  project = "acme-prod"
+  region  = "us-central1"
+  service = "acme-web"
+  secret  = "acme-redis-url"
+
+  vpc {
+    network    = "default"
+    subnetwork = "default"
+  }
+}
+`
+
 func crashScenarios(t *testing.T) []crashScenario {
 	example := func(name string) string {
 		data, err := os.ReadFile(filepath.Join("..", "examples", name))
@@ -92,6 +124,16 @@ func crashScenarios(t *testing.T) []crashScenario {
 		{name: "migrate-delete-old", stack: crashMigrateStack, fakes: worldFakes{upstash: true}, setup: [][]string{apply},
 			command: []string{"migrate", "--to", "upstash", "--delete-old", "--auto-approve"},
 			want:    map[string]map[string]string{"channels": {"upstash": "active"}}},
+		{name: "apply-cloudrun-upstash", stack: example("cloudrun-upstash.hcl"), fakes: worldFakes{upstash: true, cloudrun: true}, command: apply,
+			want: map[string]map[string]string{"channels": {"upstash": "active"}}},
+		{name: "destroy-cloudrun-upstash", stack: example("cloudrun-upstash.hcl"), fakes: worldFakes{upstash: true, cloudrun: true},
+			setup: [][]string{apply}, command: []string{"destroy", "--delete-secrets", "--auto-approve"}},
+		{name: "apply-cloudrun-memorystore", stack: example("cloudrun-memorystore.hcl"), fakes: worldFakes{cloudrun: true}, command: apply,
+			want: map[string]map[string]string{"channels": {"memorystore": "active"}}},
+		{name: "migrate-cloudrun-upstash-memorystore", stack: crashCloudRunMigrateStack, fakes: worldFakes{upstash: true, cloudrun: true},
+			setup:   [][]string{apply},
+			command: []string{"migrate", "--to", "memorystore", "--auto-approve"},
+			want:    map[string]map[string]string{"channels": {"memorystore": "active", "upstash": "retained"}}},
 	}
 }
 

@@ -54,6 +54,10 @@ func hygieneStacks(t *testing.T) []hygieneStack {
 		{name: "example-local", files: example("local.hcl"), strict: true},
 		{name: "example-upstash", files: example("upstash.hcl"), fakes: worldFakes{upstash: true}, strict: true},
 		{name: "example-memorystore", files: example("memorystore.hcl"), fakes: worldFakes{memorystore: true}, strict: true},
+		{name: "example-cloudrun-upstash", files: example("cloudrun-upstash.hcl"), fakes: worldFakes{upstash: true, cloudrun: true}, strict: true},
+		{name: "example-cloudrun-memorystore", files: example("cloudrun-memorystore.hcl"), fakes: worldFakes{cloudrun: true}, strict: true},
+		{name: "migrate-cloudrun", files: map[string]string{"stack.hcl": crashCloudRunMigrateStack}, fakes: worldFakes{upstash: true, cloudrun: true}, strict: true,
+			more: [][]string{{"migrate", "--to", "memorystore", "--auto-approve"}, {"migrate", "--to", "upstash", "--auto-approve"}, {"prune", "--auto-approve"}}},
 		{name: "embedded", files: map[string]string{"stack.hcl": strings.Replace(crashLocalStack, "local {}", "local {\n    server = \"embedded\"\n  }", 1)}, fakes: worldFakes{upstash: true}, strict: true},
 		{name: "migrate", files: map[string]string{"stack.hcl": crashMigrateStack}, fakes: worldFakes{upstash: true}, strict: true,
 			more: [][]string{{"migrate", "--to", "upstash", "--copy-data", "--auto-approve"}, {"migrate", "--to", "local", "--auto-approve"}, {"prune", "--auto-approve"}}},
@@ -64,8 +68,8 @@ func hygieneStacks(t *testing.T) []hygieneStack {
 // scriptStacks returns, for each shape of stack the scripts use (which
 // backends and targets, which state backend, which server), the first
 // script's stack of that shape with the files beside it. Stacks with a
-// cloud_run target are left to the Cloud Run scripts, which scan their
-// own output with the fake that serves them.
+// cloud_run target are covered by the examples and the migrate-cloudrun
+// stack above, which the world's Cloud Run fake serves.
 func scriptStacks(t *testing.T) []hygieneStack {
 	paths, err := filepath.Glob(filepath.Join("testdata", "script", "*.txtar"))
 	if err != nil {
@@ -257,7 +261,7 @@ func (s *secretScan) checkModes(t *testing.T) {
 	if s.w.gcs == nil {
 		want[filepath.Join(".rediskit", "state.json")] = 0o600
 	}
-	if _, err := os.Stat(filepath.Join(s.w.dir, ".env")); err == nil {
+	if _, err := os.Stat(filepath.Join(s.w.dir, ".env")); err == nil && strings.Contains(s.w.stack, `target "dotenv"`) {
 		want[".env"] = 0o600
 	}
 	for _, name := range s.w.localDirs() {

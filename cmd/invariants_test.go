@@ -19,7 +19,9 @@ import (
 )
 
 // The invariants below hold for the worlds of the crash and concurrency
-// tests: stacks with one dotenv target "dev" writing REDIS_URL into .env.
+// tests: stacks with one redis block "channels" and a dotenv target "dev"
+// writing REDIS_URL into .env, a cloud_run target "web" writing it into
+// the example service, or both.
 
 // checkState asserts that state records exactly want (redis block →
 // backend type → status), every backend finished (an id, nothing
@@ -96,11 +98,23 @@ func sameSet(w *world, what string, have, state []string) {
 	}
 }
 
-// checkTargets asserts, when bound, that .env holds the URL of the active
-// backend of redis.channels, which state records for the target, and that
-// the URL passes the channel-layer probe; when not bound, that neither
-// .env nor state keeps a URL.
+// checkTargets asserts, for each target of the world's stack, that when
+// bound it holds the URL of the active backend of redis.channels, which
+// state records for it, and that the URL works; when not bound, that
+// neither the target nor state keeps a URL.
 func (w *world) checkTargets(bound bool) {
+	w.t.Helper()
+	if strings.Contains(w.stack, `target "dotenv" "dev"`) {
+		w.checkDotenv(bound)
+	}
+	if w.cr != nil {
+		w.checkCloudRun(bound)
+	}
+}
+
+// checkDotenv checks the dotenv target "dev", which writes REDIS_URL into
+// .env; the URL must pass the channel-layer probe.
+func (w *world) checkDotenv(bound bool) {
 	w.t.Helper()
 	data, err := os.ReadFile(filepath.Join(w.dir, ".env"))
 	if err != nil && !os.IsNotExist(err) {
@@ -112,8 +126,8 @@ func (w *world) checkTargets(bound bool) {
 		if set {
 			w.t.Error(".env still sets REDIS_URL")
 		}
-		if st != nil && len(st.Targets) > 0 {
-			w.t.Errorf("state still records %d targets", len(st.Targets))
+		if st != nil && st.Target("dotenv", "dev") != nil {
+			w.t.Error("state still records target.dotenv.dev")
 		}
 		return
 	}
@@ -121,29 +135,82 @@ func (w *world) checkTargets(bound bool) {
 		w.t.Error(".env does not set REDIS_URL")
 		return
 	}
-	var ts *provision.TargetState
-	var active *provision.BackendState
-	if st != nil {
-		ts = st.Target("dotenv", "dev")
-		if rs := st.RedisByName("channels"); rs != nil {
-			active = rs.Active()
-		}
-	}
-	if ts == nil || active == nil {
-		w.t.Errorf("state lacks the target (%v) or the active backend (%v)", ts != nil, active != nil)
+	if !w.holdsActive("dotenv", "dev", u, ".env") {
 		return
-	}
-	if ts.URLFingerprint != active.URLFingerprint || len(ts.Pending) > 0 {
-		w.t.Errorf("state says the target holds %s (pending %v), the active %s backend's URL is %s",
-			ts.URLFingerprint, ts.Pending, active.Type, active.URLFingerprint)
-	}
-	if secret := w.backendSecret(active); secret == "" || !strings.Contains(u, secret) {
-		w.t.Errorf("REDIS_URL in .env (%s) is not the URL of the active %s backend", provision.MaskURL(u), active.Type)
 	}
 	res := provision.Verify(context.Background(), w.instanceFor(u), provision.VerifyOptions{Channels: true})
 	if !res.Passed {
 		w.t.Errorf("REDIS_URL in .env (%s) does not work: %s", provision.MaskURL(u), res.Summary())
 	}
+}
+
+// checkCloudRun checks the cloud_run target "web" on the example service:
+// the service is ready on its latest revision, and a new instance of it
+// starts and reaches Redis with the URL it reads (through its secret and
+// CA volume, over its VPC egress), as Cloud Run would start one.
+func (w *world) checkCloudRun(bound bool) {
+	w.t.Helper()
+	svc, err := w.cr.Service(worldService)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	if svc.GetReconciling() || svc.GetLatestReadyRevision() != svc.GetLatestCreatedRevision() {
+		w.t.Errorf("service acme-web is not ready on its latest revision (ready %s, created %s, reconciling %v)",
+			svc.GetLatestReadyRevision(), svc.GetLatestCreatedRevision(), svc.GetReconciling())
+	}
+	u, failure, err := w.cr.StartApp(worldService)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	if failure != "" {
+		w.t.Errorf("a new instance of acme-web does not start: %s", failure)
+	}
+	st := w.state()
+	if !bound {
+		if u != "" {
+			w.t.Error("acme-web still gets REDIS_URL")
+		}
+		if st != nil && st.Target("cloud_run", "web") != nil {
+			w.t.Error("state still records target.cloud_run.web")
+		}
+		return
+	}
+	if u == "" {
+		w.t.Error("acme-web does not get REDIS_URL")
+		return
+	}
+	w.holdsActive("cloud_run", "web", u, "service acme-web")
+}
+
+// holdsActive asserts that state records target typ.name as holding the
+// active backend's URL, with nothing pending, and that u, what the target
+// holds, is that backend's URL. It reports whether all is well.
+func (w *world) holdsActive(typ, name, u, where string) bool {
+	w.t.Helper()
+	st := w.state()
+	var ts *provision.TargetState
+	var active *provision.BackendState
+	if st != nil {
+		ts = st.Target(typ, name)
+		if rs := st.RedisByName("channels"); rs != nil {
+			active = rs.Active()
+		}
+	}
+	if ts == nil || active == nil {
+		w.t.Errorf("state lacks target.%s.%s (%v) or the active backend (%v)", typ, name, ts != nil, active != nil)
+		return false
+	}
+	ok := true
+	if ts.URLFingerprint != active.URLFingerprint || len(ts.Pending) > 0 {
+		w.t.Errorf("state says target.%s.%s holds %s (pending %v), the active %s backend's URL is %s",
+			typ, name, ts.URLFingerprint, ts.Pending, active.Type, active.URLFingerprint)
+		ok = false
+	}
+	if secret := w.backendSecret(active); secret == "" || !strings.Contains(u, secret) {
+		w.t.Errorf("REDIS_URL in %s (%s) is not the URL of the active %s backend", where, provision.MaskURL(u), active.Type)
+		ok = false
+	}
+	return ok
 }
 
 // backendSecret is the password the fake or the local config gave bs.

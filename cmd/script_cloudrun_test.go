@@ -90,7 +90,7 @@ func (c *cloudRunFakes) run(ts *testscript.TestScript, neg bool, args []string) 
 		crLegacy(ts, args)
 		return
 	}
-	fake := c.google.must(ts, "cloudrun").cloudrun
+	fake := c.google.must(ts, "cloudrun").CloudRun
 	switch sub {
 	case "seed":
 		c.seed(ts, fake, args)
@@ -125,7 +125,7 @@ func (c *cloudRunFakes) start(ts *testscript.TestScript) {
 	if f := ts.Getenv("SSL_CERT_FILE"); f != "" {
 		pem, err := os.ReadFile(f)
 		ts.Check(err)
-		srv.cloudrun.SetImageRoots(pem)
+		srv.CloudRun.SetImageRoots(pem)
 	}
 }
 

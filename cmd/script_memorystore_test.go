@@ -119,12 +119,12 @@ func (m *memorystoreFakes) start(ts *testscript.TestScript, args []string) {
 		delay = msDuration(ts, args)
 	}
 	if srv, started := m.google.start(ts, delay); !started {
-		srv.memorystore.SetDelay(delay) // on the endpoint `cloudrun start` started
+		srv.Memorystore.SetDelay(delay) // on the endpoint `cloudrun start` started
 	}
 }
 
 func (m *memorystoreFakes) fake(ts *testscript.TestScript) *memorystoretest.Server {
-	return m.google.must(ts, "memorystore").memorystore
+	return m.google.must(ts, "memorystore").Memorystore
 }
 
 func msName(id string) string {

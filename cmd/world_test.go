@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -17,6 +18,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rediskit/rediskit/internal/googletest"
+	"github.com/rediskit/rediskit/providers/cloudrun/cloudruntest"
 	"github.com/rediskit/rediskit/providers/gcp"
 	"github.com/rediskit/rediskit/providers/memorystore/memorystoretest"
 	"github.com/rediskit/rediskit/providers/upstash/upstashtest"
@@ -28,19 +31,27 @@ import (
 // crash, concurrency and secret tests run the real rediskit binary (the
 // test binary under the name TestMain registers) as separate processes.
 type world struct {
-	t   testing.TB
-	dir string
-	env []string
-	up  *upstashtest.Server
-	ms  *memorystoretest.Server
-	gcs *gcstest.Server
+	t      testing.TB
+	dir    string
+	stack  string
+	env    []string
+	up     *upstashtest.Server
+	google *googletest.Server
+	ms     *memorystoretest.Server // google's, with memorystore or cloudrun
+	cr     *cloudruntest.Server    // google's, with cloudrun
+	gcs    *gcstest.Server
 	// stateObject is the state's object in gcsBucket, with gcs.
 	stateObject string
 }
 
 // worldFakes says which fakes a world starts. With gcs, the stack's state
-// block must name bucket gcsBucket.
-type worldFakes struct{ upstash, memorystore, gcs bool }
+// block must name bucket gcsBucket. With cloudrun, the example service
+// (cloudruntest.AddExample) runs as acme-web in acme-prod, us-central1,
+// and a cloud_run target of the stack must be named "web" and write it.
+type worldFakes struct{ upstash, memorystore, cloudrun, gcs bool }
+
+// worldService is the Cloud Run service of a world with cloudrun.
+const worldService = "projects/acme-prod/locations/us-central1/services/acme-web"
 
 // commandTimeout bounds one rediskit run: far above what any run here
 // takes, so that a hang fails the test instead of stalling it.
@@ -53,7 +64,7 @@ func newWorld(t testing.TB, dir, stack string, extra map[string]string, f worldF
 	if real, err := filepath.EvalSymlinks(dir); err == nil {
 		dir = real
 	}
-	w := &world{t: t, dir: dir}
+	w := &world{t: t, dir: dir, stack: stack}
 	files := map[string]string{"stack.hcl": stack}
 	for name, data := range extra {
 		files[name] = data
@@ -76,14 +87,11 @@ func newWorld(t testing.TB, dir, stack string, extra map[string]string, f worldF
 		w.up = up
 		w.env = append(w.env, "UPSTASH_API_URL="+up.URL, "UPSTASH_EMAIL="+up.Email, "UPSTASH_API_KEY="+up.APIKey, "SSL_CERT_FILE="+up.CAFile)
 	}
-	if f.memorystore {
-		ms, err := memorystoretest.StartServer(memorystoretest.Options{})
-		if err != nil {
+	if f.memorystore || f.cloudrun {
+		if err := w.startGoogle(f.cloudrun); err != nil {
 			w.close()
 			t.Fatal(err)
 		}
-		w.ms = ms
-		w.env = append(w.env, gcp.EnvEndpoint+"="+ms.Addr())
 	}
 	if f.gcs {
 		srv, err := gcstest.Start(gcsBucket)
@@ -97,6 +105,30 @@ func newWorld(t testing.TB, dir, stack string, extra map[string]string, f worldF
 	}
 	t.Cleanup(w.close)
 	return w
+}
+
+// startGoogle starts the Google endpoint and, with cloudrun, deploys the
+// example service, whose image trusts the fake Upstash's CA.
+func (w *world) startGoogle(cloudrun bool) error {
+	srv, err := googletest.Start(googletest.Options{})
+	if err != nil {
+		return err
+	}
+	w.google, w.ms = srv, srv.Memorystore
+	w.env = append(w.env, gcp.EnvEndpoint+"="+srv.Addr())
+	if !cloudrun {
+		return nil
+	}
+	w.cr = srv.CloudRun
+	if w.up != nil {
+		pem, err := os.ReadFile(w.up.CAFile)
+		if err != nil {
+			return err
+		}
+		w.cr.SetImageRoots(pem)
+	}
+	_, err = w.cr.AddExample("acme-prod", "us-central1", "acme-web", cloudruntest.ExampleOptions{})
+	return err
 }
 
 var prefixAttr = regexp.MustCompile(`(?m)^\s*prefix\s*=\s*"([^"]*)"`)
@@ -135,8 +167,9 @@ func (w *world) close() {
 	if w.up != nil {
 		_ = w.up.Close()
 	}
-	if w.ms != nil {
-		_ = w.ms.Close()
+	if w.google != nil {
+		w.google.Close()
+		w.google = nil
 	}
 	if w.gcs != nil {
 		w.gcs.Close()
@@ -254,7 +287,7 @@ func (w *world) localDirs() []string {
 
 // secrets returns every secret the world's backends were given, by what it
 // is: local passwords, Upstash passwords and API key, Memorystore AUTH
-// strings.
+// strings, and the passwords in the URLs Cloud Run and Secret Manager hold.
 func (w *world) secrets() map[string]string {
 	s := map[string]string{}
 	for _, name := range w.localDirs() {
@@ -274,6 +307,15 @@ func (w *world) secrets() map[string]string {
 	if w.ms != nil {
 		for i, a := range w.ms.AuthStrings() {
 			s["Memorystore AUTH string #"+strconv.Itoa(i+1)] = a
+		}
+	}
+	if w.cr != nil {
+		for i, raw := range w.cr.RedisURLs() {
+			if u, err := url.Parse(raw); err == nil {
+				if pw, ok := u.User.Password(); ok {
+					s["the password of Redis URL #"+strconv.Itoa(i+1)+" Cloud Run holds"] = pw
+				}
+			}
 		}
 	}
 	return s

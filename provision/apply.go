@@ -136,7 +136,8 @@ func (a *applier) create(ctx context.Context, c *Change) error {
 	}
 	a.before("create", backendLabel(c.Redis, c.Type))
 	inst, err := backend.Create(ctx, CreateRequest{Name: c.Redis, Spec: rb.Specs[c.Type], Pending: bs.Pending,
-		Record: func(p map[string]string) error { bs.Pending = p; return a.save(ctx) }, Progress: a.progress(c)})
+		Record: func(p map[string]string) error { bs.Pending = p; return a.save(ctx) }, Progress: a.progress(c),
+		Boundary: a.inside(backendLabel(c.Redis, c.Type))})
 	a.after("create", backendLabel(c.Redis, c.Type))
 	if err != nil {
 		return err

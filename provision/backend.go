@@ -60,6 +60,10 @@ type CreateRequest struct {
 	Record func(pending map[string]string) error
 	// Progress reports human-readable progress of a long operation.
 	Progress func(msg string)
+	// Boundary marks a step boundary inside Create (see boundary.go):
+	// call it just before and just after the API call that creates the
+	// database, with a label such as "after CreateInstance". It may be nil.
+	Boundary func(label string)
 }
 
 // Backend creates and manages one kind of Redis (local, upstash, memorystore).

@@ -6,7 +6,11 @@ import "context"
 // in a distinct state: just before and just after each call that changes
 // something outside rediskit (a backend's Create, Update or Delete, a
 // target's Write or Remove, a secret deletion, a data copy), and just after
-// each state write. Engine.Boundary sees every one of them, in order, so
+// each state write; and, inside an adapter call that makes more than one
+// change (a Cloud Run write: secrets, IAM, the service) or that records
+// resume data (a create), around each API call that changes something,
+// which the adapter reports through Connection.Boundary or
+// CreateRequest.Boundary. Engine.Boundary sees every one of them, in order, so
 // that a test can stop the process at each in turn (REDISKIT_CRASH_AT, see
 // the README's "Testing hooks") and check that the next run repairs
 // everything.
@@ -23,6 +27,12 @@ func (e *Engine) boundary(label string) {
 // failed call may still have changed something.
 func (a *applier) before(verb, what string) { a.e.boundary("before " + verb + " " + what) }
 func (a *applier) after(verb, what string)  { a.e.boundary("after " + verb + " " + what) }
+
+// inside returns the Boundary hook an adapter call on what gets, for the
+// boundaries between the API calls it makes.
+func (a *applier) inside(what string) func(label string) {
+	return func(label string) { a.e.boundary("inside " + what + ": " + label) }
+}
 
 // backendLabel names a redis block's backend in boundary labels.
 func backendLabel(name, typ string) string { return "redis." + name + " (" + typ + ")" }

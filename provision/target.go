@@ -62,4 +62,9 @@ type Connection struct {
 	// waiting for a change it has recorded through Record may stop
 	// waiting, returning an error that wraps ErrInterrupted. It may be nil.
 	Stop func() bool
+	// Boundary marks a step boundary inside Write (see boundary.go): a
+	// target whose Write makes more than one change calls it just before
+	// and just after each API call that changes something, with a label
+	// such as "before UpdateService". It may be nil.
+	Boundary func(label string)
 }

@@ -27,6 +27,7 @@ func (a *applier) withPending(ctx context.Context, c *Change, conn Connection) C
 	conn.Record = func(pending map[string]string) error { return a.recordPending(ctx, c, pending) }
 	conn.Progress = a.progress(c)
 	conn.Stop = a.opts.Stop
+	conn.Boundary = a.inside(c.Address)
 	return conn
 }
 

@@ -69,7 +69,9 @@ func (w *writer) update(ctx context.Context, want owned) (*change, error) {
 		want.applyTo(next.GetTemplate(), nc, w.s)
 		// A named revision cannot be reused for a new template.
 		next.Template.Revision = ""
+		w.boundary("before UpdateService")
 		err = w.api.update(ctx, next)
+		w.boundary("after UpdateService")
 		if err == nil {
 			w.warnPinned(svc)
 			return &change{before: before, previous: svc.GetLatestReadyRevision()}, nil

@@ -72,8 +72,10 @@ func (w *writer) addVersion(ctx context.Context, name string, payload []byte) (s
 	sum := int64(crc32.Checksum(payload, crc32.MakeTable(crc32.Castagnoli)))
 	cctx, cancel := context.WithTimeout(ctx, w.t.retry.CallTimeout())
 	defer cancel()
+	w.boundary("before AddSecretVersion " + shortRevision(name))
 	v, err := w.api.secrets.AddSecretVersion(cctx, &secretmanagerpb.AddSecretVersionRequest{Parent: name,
 		Payload: &secretmanagerpb.SecretPayload{Data: payload, DataCrc32C: &sum}})
+	w.boundary("after AddSecretVersion " + shortRevision(name))
 	if err != nil {
 		return "", err
 	}
@@ -89,6 +91,8 @@ func (w *writer) ensureSecret(ctx context.Context, id string) error {
 		return err
 	}
 	// A create whose answer was lost is retried into AlreadyExists.
+	w.boundary("before CreateSecret " + id)
+	defer w.boundary("after CreateSecret " + id)
 	err = w.api.retry.Do(ctx, func(ctx context.Context) error {
 		_, err := w.api.secrets.CreateSecret(ctx, &secretmanagerpb.CreateSecretRequest{
 			Parent: "projects/" + w.s.project, SecretId: id,
@@ -178,7 +182,9 @@ func (w *writer) grant(ctx context.Context, name, member string) error {
 		}
 		if err == nil {
 			pol.Add(member, accessorRole)
+			w.boundary("before SetIamPolicy " + shortRevision(name))
 			err = h.SetPolicy(cctx, pol)
+			w.boundary("after SetIamPolicy " + shortRevision(name))
 		}
 		cancel()
 		switch {
@@ -214,10 +220,12 @@ func (w *writer) pruneVersions(ctx context.Context, id, now, keep string) error 
 			continue
 		}
 		// Disabling a disabled version is no error, so a retry is safe.
+		w.boundary("before DisableSecretVersion " + id + "/" + n)
 		err := w.api.retry.Do(ctx, func(ctx context.Context) error {
 			_, err := w.api.secrets.DisableSecretVersion(ctx, &secretmanagerpb.DisableSecretVersionRequest{Name: v.GetName()})
 			return err
 		})
+		w.boundary("after DisableSecretVersion " + id + "/" + n)
 		if err != nil {
 			return apiError(ctx, "disable old version "+v.GetName(), err)
 		}

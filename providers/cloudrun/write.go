@@ -30,6 +30,14 @@ func (w *writer) progress(msg string) {
 	}
 }
 
+// boundary marks a step boundary for the crash harness (provision
+// boundary.go); Remove's writer has none.
+func (w *writer) boundary(label string) {
+	if w.conn.Boundary != nil {
+		w.conn.Boundary(label)
+	}
+}
+
 func (w *writer) record(pending map[string]string) error {
 	if w.conn.Record == nil {
 		return nil

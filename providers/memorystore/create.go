@@ -99,7 +99,9 @@ func (b *Backend) create(ctx context.Context, c *redis.CloudRedisClient, spec *S
 	body := createRequest(spec)
 	for attempt := 1; ; attempt++ {
 		cctx, cancel := context.WithTimeout(ctx, b.retry.CallTimeout())
+		boundary(req, "before CreateInstance")
 		op, err := c.CreateInstance(cctx, body)
+		boundary(req, "after CreateInstance")
 		cancel()
 		switch {
 		case err == nil:
@@ -201,5 +203,13 @@ func (b *Backend) warn(msg string) {
 func report(progress func(string), msg string) {
 	if progress != nil {
 		progress(msg)
+	}
+}
+
+// boundary marks a step boundary for the crash harness (provision
+// boundary.go).
+func boundary(req provision.CreateRequest, label string) {
+	if req.Boundary != nil {
+		req.Boundary(label)
 	}
 }

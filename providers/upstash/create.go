@@ -69,7 +69,9 @@ func (b *Backend) createOrAdopt(ctx context.Context, c *client, spec *Spec, req 
 func (b *Backend) post(ctx context.Context, c *client, spec *Spec, in *intent, req provision.CreateRequest) (*Database, error) {
 	body := createBody(spec)
 	for attempt := 1; ; attempt++ {
+		boundary(req, "before POST /v2/redis/database")
 		db, err := c.createDatabase(ctx, body)
+		boundary(req, "after POST /v2/redis/database")
 		if err == nil {
 			in.id = db.ID
 			return db, in.recordCreated(req, db)
@@ -148,5 +150,13 @@ func (b *Backend) waitActive(ctx context.Context, c *client, db *Database, progr
 func report(progress func(string), msg string) {
 	if progress != nil {
 		progress(msg)
+	}
+}
+
+// boundary marks a step boundary for the crash harness (provision
+// boundary.go).
+func boundary(req provision.CreateRequest, label string) {
+	if req.Boundary != nil {
+		req.Boundary(label)
 	}
 }

@@ -70,8 +70,9 @@ func TestCopyFromMiniredis(t *testing.T) {
 	if res.Mode != ModeTyped {
 		t.Errorf("mode %s, want %s", res.Mode, ModeTyped)
 	}
-	m.FastForward(time.Since(start))
-	assertSame(t, src, dst, m)
+	took := time.Since(start)
+	m.FastForward(took)
+	assertSame(t, src, dst, frozen{m, took})
 }
 
 func TestCopyToMiniredis(t *testing.T) {
@@ -87,8 +88,9 @@ func TestCopyToMiniredis(t *testing.T) {
 	if res.Mode != ModeTyped {
 		t.Errorf("mode %s, want %s", res.Mode, ModeTyped)
 	}
-	m.FastForward(time.Since(start))
-	assertSame(t, src, dst, m)
+	took := time.Since(start)
+	m.FastForward(took)
+	assertSame(t, src, dst, frozen{m, took})
 }
 
 // One payload refused by the target (corrupted on the way) is copied by

@@ -151,11 +151,19 @@ func writeBig(t testing.TB, ctx context.Context, c *redis.Client, extras bool) i
 	return n
 }
 
+// frozen is a miniredis side of a copy, whose clock stands still unless
+// moved, with how long the copy took: the TTLs the copy read or wrote on
+// it were taken at some moment of that time, so they may be off by as much.
+type frozen struct {
+	m    *miniredis.Miniredis
+	copy time.Duration
+}
+
 // assertSame fails t unless every key of src is on dst with the same type,
-// value and TTL (within a second), and dst holds no other key. A miniredis
-// side (whose clock stands still) is passed in minis and kept in step with
-// the wall clock.
-func assertSame(t *testing.T, src, dst *redis.Client, minis ...*miniredis.Miniredis) {
+// value and TTL (within a second, plus the copy's time with a frozen
+// side), and dst holds no other key. A frozen side is kept in step with
+// the wall clock while the keys are compared.
+func assertSame(t *testing.T, src, dst *redis.Client, sides ...frozen) {
 	t.Helper()
 	ctx := context.Background()
 	keys, err := src.Keys(ctx, "*").Result()
@@ -165,15 +173,19 @@ func assertSame(t *testing.T, src, dst *redis.Client, minis ...*miniredis.Minire
 	if n := dst.DBSize(ctx).Val(); n != int64(len(keys)) {
 		t.Errorf("target has %d keys, source %d", n, len(keys))
 	}
+	slack := time.Second
+	for _, side := range sides {
+		slack = max(slack, time.Second+side.copy)
+	}
 	bad := 0
 	last := time.Now()
 	for _, k := range keys {
 		now := time.Now() // before: FastForward itself takes a while
-		for _, m := range minis {
-			m.FastForward(now.Sub(last))
+		for _, side := range sides {
+			side.m.FastForward(now.Sub(last))
 		}
 		last = now
-		if msg := diffKey(ctx, src, dst, k); msg != "" {
+		if msg := diffKey(ctx, src, dst, k, slack); msg != "" {
 			if bad++; bad <= 10 {
 				t.Errorf("key %q: %s", k, msg)
 			}
@@ -184,13 +196,13 @@ func assertSame(t *testing.T, src, dst *redis.Client, minis ...*miniredis.Minire
 	}
 }
 
-// diffKey compares one key with plain read commands.
-func diffKey(ctx context.Context, src, dst *redis.Client, k string) string {
+// diffKey compares one key with plain read commands, TTLs within slack.
+func diffKey(ctx context.Context, src, dst *redis.Client, k string, slack time.Duration) string {
 	typ := src.Type(ctx, k).Val()
 	if got := dst.Type(ctx, k).Val(); got != typ {
 		return fmt.Sprintf("type %s, want %s", got, typ)
 	}
-	if a, b := src.PTTL(ctx, k).Val(), dst.PTTL(ctx, k).Val(); (a < 0) != (b < 0) || max(a-b, b-a) > time.Second {
+	if a, b := src.PTTL(ctx, k).Val(), dst.PTTL(ctx, k).Val(); (a < 0) != (b < 0) || max(a-b, b-a) > slack {
 		return fmt.Sprintf("TTL %v, want %v", b, a)
 	}
 	read := map[string]func(c *redis.Client) any{

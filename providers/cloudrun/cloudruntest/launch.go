@@ -144,3 +144,27 @@ func (a *app) allTraffic() bool {
 func containerFailure(log string) string {
 	return "The user-provided container failed to start and listen on the port defined provided by the PORT=8080 environment variable within the allocated timeout. Logs for this revision might contain more information: " + strings.TrimSpace(log)
 }
+
+// StartApp starts a new instance of service's latest created revision, as
+// Cloud Run does when it scales up, and returns the Redis URL its app read
+// ("" when unset) and why it could not start ("" when it did). It tells
+// whether the app works now, not only when the revision was made.
+func (s *Server) StartApp(service string) (redisURL, failure string, err error) {
+	s.ops.Settle()
+	s.mu.Lock()
+	e, err := s.lookup(service)
+	if err != nil {
+		s.mu.Unlock()
+		return "", "", err
+	}
+	a, failure := s.prepareLocked(s.revisions[e.svc.GetLatestCreatedRevision()])
+	roots, network, appEnv := s.roots, s.network, s.appEnv
+	s.mu.Unlock()
+	if failure != "" {
+		return "", failure, nil
+	}
+	if a != nil {
+		redisURL = a.env[appEnv]
+	}
+	return redisURL, a.start(appEnv, roots, network), nil
+}
