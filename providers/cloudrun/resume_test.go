@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"google.golang.org/grpc/codes"
+
 	"github.com/rediskit/rediskit/internal/redistest"
 	"github.com/rediskit/rediskit/providers/cloudrun/cloudruntest"
 	"github.com/rediskit/rediskit/provision"
@@ -23,7 +25,7 @@ func interrupt(t *testing.T, r *rig, a provision.TargetAttrs, url string) map[st
 	conn := rec.conn(url, nil)
 	record := conn.Record
 	conn.Record = func(p map[string]string) error {
-		if p != nil {
+		if p[pendingRevision] != "" {
 			cancel()
 		}
 		return record(p)
@@ -89,5 +91,59 @@ func TestResumeAfterSomeoneDeployed(t *testing.T) {
 	}
 	if rec.history[0] != nil {
 		t.Errorf("a stale pending record was not cleared first: %v", rec.history)
+	}
+}
+
+// A run that dies between UpdateService and recording the revision it
+// made leaves the intent recorded before the update; if that revision
+// fails, the next Write must still see it, undo it and say so, rather than
+// find the variable set and call the job done.
+func TestUnrecordedFailedRevisionIsUndone(t *testing.T) {
+	legacy := redistest.Start(t, redistest.Options{})
+	r := newRig(t, cloudruntest.Options{}, cloudruntest.ExampleOptions{Env: map[string]string{"REDIS_URL": legacy.URL("")}})
+	a := attrs(t)
+	dead := "redis://:pw@127.0.0.1:1/0"
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	rec := &recorder{}
+	conn := rec.conn(dead, nil)
+	conn.Boundary = func(label string) {
+		if label == "after UpdateService" {
+			cancel() // the run dies here
+		}
+	}
+	if err := r.tgt.Write(ctx, a, conn); !errors.Is(err, context.Canceled) {
+		t.Fatalf("interrupted write: %v", err)
+	}
+	pending := rec.recorded()
+	if pending[pendingRevision] != "" || pending[pendingPrevious] != r.seed.GetLatestReadyRevision() {
+		t.Fatalf("pending = %v, want the intent: the revision ready before, no revision yet", pending)
+	}
+
+	rerun := &recorder{}
+	err := write(t, r, a, rerun.conn(dead, pending))
+	if err == nil || !strings.Contains(err.Error(), "did not become ready") || !strings.Contains(err.Error(), "put the service's previous REDIS_URL back") {
+		t.Fatalf("rerun: %v", err)
+	}
+	svc := r.service(t)
+	if r.env(t, "REDIS_URL").GetValue() != legacy.URL("") || svc.GetLatestReadyRevision() != svc.GetLatestCreatedRevision() {
+		t.Errorf("the service is not back on the legacy URL with a ready revision (ready %s, created %s)", svc.GetLatestReadyRevision(), svc.GetLatestCreatedRevision())
+	}
+	if rerun.recorded() != nil {
+		t.Errorf("pending left: %v", rerun.recorded())
+	}
+}
+
+// An update refused for good made nothing, so it leaves nothing pending.
+func TestRefusedUpdateLeavesNothingPending(t *testing.T) {
+	r := newRig(t, cloudruntest.Options{}, cloudruntest.ExampleOptions{})
+	r.fake.Fail(cloudruntest.Fault{Method: "UpdateService", Code: codes.PermissionDenied})
+	rec := &recorder{}
+	if err := write(t, r, attrs(t), rec.conn("redis://:pw@127.0.0.1:1/0", nil)); err == nil {
+		t.Fatal("the refused update went unreported")
+	}
+	if len(rec.history) != 2 || rec.history[0] == nil || rec.recorded() != nil {
+		t.Errorf("records %v, want the intent, then nothing pending", rec.history)
 	}
 }

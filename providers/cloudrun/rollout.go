@@ -22,7 +22,13 @@ func (w *writer) rollout(ctx context.Context, want owned, vs secretVersions) err
 	if err != nil || ch == nil || !w.s.wait {
 		return err
 	}
-	err = w.watch(ctx, ch)
+	return w.follow(ctx, ch, vs)
+}
+
+// follow sees the revision of ch through: it waits for it, undoes ch when
+// the revision fails, and prunes secret versions once it is ready.
+func (w *writer) follow(ctx context.Context, ch *change, vs secretVersions) error {
+	err := w.watch(ctx, ch)
 	var failed *revisionFailed
 	if errors.As(err, &failed) {
 		return w.undo(ctx, ch, failed)
@@ -34,6 +40,19 @@ func (w *writer) rollout(ctx context.Context, want owned, vs secretVersions) err
 		return err
 	}
 	return w.prune(ctx, ch.before, vs)
+}
+
+// rolloutOrSettle is rollout, except that when the service already holds
+// want, its latest revision must become ready (settleLatest).
+func (w *writer) rolloutOrSettle(ctx context.Context, want owned, vs secretVersions) error {
+	ch, err := w.update(ctx, want)
+	if err != nil {
+		return err
+	}
+	if ch == nil {
+		return w.settleLatest(ctx)
+	}
+	return w.follow(ctx, ch, vs)
 }
 
 // change is one update rediskit made to a service.
@@ -69,6 +88,11 @@ func (w *writer) update(ctx context.Context, want owned) (*change, error) {
 		want.applyTo(next.GetTemplate(), nc, w.s)
 		// A named revision cannot be reused for a new template.
 		next.Template.Revision = ""
+		if attempt == 1 {
+			if err := w.recordIntent(svc); err != nil {
+				return nil, err
+			}
+		}
 		w.boundary("before UpdateService")
 		err = w.api.update(ctx, next)
 		w.boundary("after UpdateService")
@@ -77,12 +101,24 @@ func (w *writer) update(ctx context.Context, want owned) (*change, error) {
 			return &change{before: before, previous: svc.GetLatestReadyRevision()}, nil
 		}
 		if err := w.updateFailed(ctx, err, attempt); err != nil {
+			if sent == nil && !gcp.Transient(err) {
+				_ = w.record(nil) // refused, so nothing is pending; the error says more than a failed save would
+			}
 			return nil, err
 		}
 		if !conflict(err) && sent == nil {
 			sent = &change{before: before, previous: svc.GetLatestReadyRevision()}
 		}
 	}
+}
+
+// recordIntent records, before an update is sent, the revision ready now:
+// a run that dies before it learns the revision its update made leaves
+// this behind, and the next Write checks the service's latest revision
+// (see resume) instead of finding the variable set and calling it done.
+func (w *writer) recordIntent(svc *runpb.Service) error {
+	return w.record(map[string]string{pendingPrevious: svc.GetLatestReadyRevision(),
+		provisionNote: "an update of service " + w.s.service})
 }
 
 // updateFailed decides whether an update that failed with err is tried
@@ -155,11 +191,40 @@ func (w *writer) resume(ctx context.Context) error {
 	if err != nil {
 		return w.notFound(err)
 	}
-	if rev == "" || svc.GetLatestCreatedRevision() != rev {
+	if rev == "" {
+		// The run died around its update, before it learnt the revision:
+		// if the service now holds what this Write wants, settleLatest
+		// sees its latest revision through.
+		return w.record(nil)
+	}
+	if svc.GetLatestCreatedRevision() != rev {
 		return w.record(nil) // deployed over since: nothing of ours is pending any more
 	}
 	w.progress(fmt.Sprintf("checking revision %s, which an earlier run left pending", shortRevision(rev)))
-	_, err = w.await(ctx, rev)
+	return w.settle(ctx, rev, prev)
+}
+
+// settleLatest checks, when the service already holds what Write wants,
+// that its latest revision is ready: an earlier run may have updated the
+// service and died before it learnt the revision (see recordIntent). A
+// revision that failed is undone as a pending one would be.
+func (w *writer) settleLatest(ctx context.Context) error {
+	svc, err := w.api.get(ctx, w.s)
+	if err != nil {
+		return w.notFound(err)
+	}
+	rev, prev := svc.GetLatestCreatedRevision(), svc.GetLatestReadyRevision()
+	if rev == "" || (rev == prev && !svc.GetReconciling()) {
+		return nil
+	}
+	w.progress(fmt.Sprintf("checking revision %s of service %s, which holds %s but is not ready", shortRevision(rev), w.s.service, w.s.env))
+	return w.settle(ctx, rev, prev)
+}
+
+// settle waits for revision rev and, when it failed, puts back what
+// revision prev (ready before it) held.
+func (w *writer) settle(ctx context.Context, rev, prev string) error {
+	_, err := w.await(ctx, rev)
 	var failed *revisionFailed
 	if !errors.As(err, &failed) {
 		if err != nil {

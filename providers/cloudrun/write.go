@@ -71,6 +71,11 @@ func (t *Target) Write(ctx context.Context, attrs provision.TargetAttrs, conn pr
 	if err != nil {
 		return err
 	}
+	if len(conn.Pending) > 0 && w.s.wait {
+		// The service may hold want from an update whose revision the
+		// interrupted run never learnt (see recordIntent).
+		return w.rolloutOrSettle(ctx, want, versions)
+	}
 	return w.rollout(ctx, want, versions)
 }
 

@@ -32,8 +32,9 @@ func TestWritePlainChangesOnlyTheVariable(t *testing.T) {
 	if svc.GetLatestReadyRevision() != svc.GetLatestCreatedRevision() || svc.GetLatestReadyRevision() == r.seed.GetLatestReadyRevision() {
 		t.Errorf("no new ready revision: %s / %s", svc.GetLatestReadyRevision(), svc.GetLatestCreatedRevision())
 	}
-	if rec.recorded() != nil || len(rec.history) != 2 || rec.history[0][pendingRevision] != svc.GetLatestCreatedRevision() {
-		t.Errorf("pending records %v, want the revision and then nothing", rec.history)
+	if rec.recorded() != nil || len(rec.history) != 3 || rec.history[0][pendingPrevious] != r.seed.GetLatestReadyRevision() ||
+		rec.history[1][pendingRevision] != svc.GetLatestCreatedRevision() {
+		t.Errorf("pending records %v, want the intent, the revision and then nothing", rec.history)
 	}
 	if v, set := read(t, r, a); !set || v != redis.URL("") {
 		t.Errorf("Read = %v", set)
