@@ -74,7 +74,7 @@ func (a *applier) verify(ctx context.Context, c *Change, rb *RedisBlock, fresh b
 	var res *VerifyResult
 	for i := 0; i < attempts; i++ {
 		if i > 0 {
-			if err := sleep(ctx, time.Duration(i)*time.Second); err != nil {
+			if err := Sleep(ctx, time.Duration(i)*time.Second); err != nil {
 				return err
 			}
 		}

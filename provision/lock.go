@@ -49,7 +49,7 @@ func LockWithTimeout(ctx context.Context, s StateStore, info LockInfo, timeout t
 		if wait != nil {
 			wait(held, next)
 		}
-		if err2 := sleep(ctx, next); err2 != nil {
+		if err2 := Sleep(ctx, next); err2 != nil {
 			return "", fmt.Errorf("stopped waiting for the state lock (%w): %w", err2, err)
 		}
 		delay = min(delay*2, lockBackoffMax)
@@ -61,7 +61,11 @@ func withJitter(d time.Duration) time.Duration {
 	return d + mathrand.N(d/10+1)
 }
 
-func sleep(ctx context.Context, d time.Duration) error {
+// Sleep waits d or until ctx ends, and then returns ctx's error.
+func Sleep(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {

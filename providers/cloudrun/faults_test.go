@@ -245,7 +245,7 @@ func TestFaultMatrixTimeout(t *testing.T) {
 	}, Warn: func(string) {}}
 	tgt := New(env, gcp.New(env))
 	t.Cleanup(func() { _ = tgt.Close() })
-	tgt.retry = gcp.Retry{Attempts: 2, Base: time.Millisecond, Max: time.Millisecond, Timeout: timeout, Sleep: gcp.SleepCtx}
+	tgt.retry = gcp.Retry{Attempts: 2, Base: time.Millisecond, Max: time.Millisecond, Timeout: timeout, Sleep: provision.Sleep}
 
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()

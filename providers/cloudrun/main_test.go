@@ -68,7 +68,7 @@ func newRig(t *testing.T, opts cloudruntest.Options, ex cloudruntest.ExampleOpti
 	}}
 	r.tgt = New(env, gcp.New(env))
 	r.tgt.wait = waitPolicy{first: time.Millisecond, max: 5 * time.Millisecond, timeout: 30 * time.Second, progress: 0}
-	r.tgt.retry = gcp.Retry{Attempts: 5, Base: time.Millisecond, Max: 4 * time.Millisecond, Sleep: gcp.SleepCtx}
+	r.tgt.retry = gcp.Retry{Attempts: 5, Base: time.Millisecond, Max: 4 * time.Millisecond, Sleep: provision.Sleep}
 	t.Cleanup(func() { _ = r.tgt.Close() })
 	return r
 }

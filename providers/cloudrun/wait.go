@@ -64,7 +64,7 @@ func (w *writer) await(ctx context.Context, rev string) (*runpb.Service, error) 
 			lastReport = time.Now()
 			w.progress(fmt.Sprintf("waiting for revision %s to become ready (%s)", shortRevision(rev), conditionText(svc.GetTerminalCondition())))
 		}
-		if err := sleep(ctx, interval); err != nil {
+		if err := provision.Sleep(ctx, interval); err != nil {
 			return nil, w.stopped(rev, err)
 		}
 		interval = min(interval+interval/2, p.max)
@@ -103,16 +103,4 @@ func conditionText(c *runpb.Condition) string {
 		return c.GetMessage()
 	}
 	return c.GetState().String()
-}
-
-// sleep waits d or until ctx ends.
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }

@@ -7,6 +7,8 @@ import (
 
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+
+	"github.com/rediskit/rediskit/provision"
 )
 
 // CallTimeout bounds one API call, so that a hung connection cannot hang a
@@ -30,7 +32,7 @@ type Retry struct {
 // DefaultRetry rides out about half a minute of trouble, which covers a
 // short outage and a per-minute request quota.
 func DefaultRetry() Retry {
-	return Retry{Attempts: 5, Base: 2 * time.Second, Max: 16 * time.Second, Sleep: SleepCtx}
+	return Retry{Attempts: 5, Base: 2 * time.Second, Max: 16 * time.Second, Sleep: provision.Sleep}
 }
 
 // CallTimeout returns how long one call may take.
@@ -71,7 +73,7 @@ func (p Retry) Wait(ctx context.Context, attempt int) error {
 	}
 	sleep := p.Sleep
 	if sleep == nil {
-		sleep = SleepCtx
+		sleep = provision.Sleep
 	}
 	return sleep(ctx, d)
 }
@@ -85,19 +87,4 @@ func Transient(err error) bool {
 		return true
 	}
 	return false
-}
-
-// SleepCtx waits d or until ctx ends.
-func SleepCtx(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }

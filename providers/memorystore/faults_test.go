@@ -127,7 +127,7 @@ func TestFaultMatrixTimeout(t *testing.T) {
 	}, Warn: func(string) {}}
 	b := New(env, gcp.New(env))
 	t.Cleanup(func() { _ = b.Close() })
-	b.retry = gcp.Retry{Attempts: 2, Base: time.Millisecond, Max: time.Millisecond, Timeout: timeout, Sleep: gcp.SleepCtx}
+	b.retry = gcp.Retry{Attempts: 2, Base: time.Millisecond, Max: time.Millisecond, Timeout: timeout, Sleep: provision.Sleep}
 
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()

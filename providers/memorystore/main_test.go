@@ -84,7 +84,7 @@ func newRig(t *testing.T, delay time.Duration) *rig {
 	r.b.poll = pollPolicy{initial: 2 * time.Millisecond, max: 16 * time.Millisecond, report: 0, failures: 3, total: time.Minute,
 		sleep: func(ctx context.Context, d time.Duration) error {
 			r.waits.add(&r.waits.polls, d)
-			return gcp.SleepCtx(ctx, d)
+			return provision.Sleep(ctx, d)
 		}}
 	r.b.retry = gcp.Retry{Attempts: 5, Base: time.Millisecond, Max: 4 * time.Millisecond,
 		Sleep: func(ctx context.Context, d time.Duration) error {

@@ -12,6 +12,7 @@ import (
 	"google.golang.org/grpc/status"
 
 	"github.com/rediskit/rediskit/providers/gcp"
+	"github.com/rediskit/rediskit/provision"
 )
 
 // pollPolicy paces the polling of long-running operations and of instances
@@ -32,7 +33,7 @@ type pollPolicy struct {
 
 func defaultPollPolicy() pollPolicy {
 	return pollPolicy{initial: time.Second, max: 10 * time.Second, report: 10 * time.Second,
-		failures: 10, total: 2 * time.Hour, sleep: gcp.SleepCtx}
+		failures: 10, total: 2 * time.Hour, sleep: provision.Sleep}
 }
 
 // operation is what waiting needs of the client's typed operations.

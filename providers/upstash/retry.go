@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/rediskit/rediskit/provision"
 )
 
 // retryPolicy says how often and how patiently requests are retried.
@@ -30,7 +32,7 @@ func defaultRetryPolicy() retryPolicy {
 		max:           8 * time.Second,
 		maxRetryAfter: 30 * time.Second,
 		timeout:       30 * time.Second,
-		sleep:         sleepCtx,
+		sleep:         provision.Sleep,
 	}
 }
 
@@ -92,19 +94,4 @@ func parseRetryAfter(v string, now time.Time) time.Duration {
 		return t.Sub(now)
 	}
 	return 0
-}
-
-// sleepCtx waits d or until ctx ends.
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }
