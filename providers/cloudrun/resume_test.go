@@ -147,3 +147,17 @@ func TestRefusedUpdateLeavesNothingPending(t *testing.T) {
 		t.Errorf("records %v, want the intent, then nothing pending", rec.history)
 	}
 }
+
+// Without waiting for the revision nothing is followed up, so nothing
+// stays pending.
+func TestNoWaitLeavesNothingPending(t *testing.T) {
+	r := newRig(t, cloudruntest.Options{}, cloudruntest.ExampleOptions{})
+	redis := redistest.Start(t, redistest.Options{})
+	rec := &recorder{}
+	if err := write(t, r, attrs(t, "wait = false"), rec.conn(redis.URL(""), nil)); err != nil {
+		t.Fatal(err)
+	}
+	if rec.recorded() != nil || r.env(t, "REDIS_URL").GetValue() != redis.URL("") {
+		t.Errorf("pending %v after a write without waiting", rec.recorded())
+	}
+}

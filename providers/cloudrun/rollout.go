@@ -19,8 +19,13 @@ import (
 // before are disabled.
 func (w *writer) rollout(ctx context.Context, want owned, vs secretVersions) error {
 	ch, err := w.update(ctx, want)
-	if err != nil || ch == nil || !w.s.wait {
+	switch {
+	case err != nil:
 		return err
+	case !w.s.wait:
+		return w.record(nil) // nothing is waited for, so nothing stays pending
+	case ch == nil:
+		return nil
 	}
 	return w.follow(ctx, ch, vs)
 }
@@ -125,7 +130,7 @@ func (w *writer) recordIntent(svc *runpb.Service) error {
 // again (after reading the service again), and waits before a retry of a
 // transient failure. It returns the error to give up with, or nil.
 func (w *writer) updateFailed(ctx context.Context, err error, attempt int) error {
-	attempts := w.t.retry.Attempts
+	attempts := w.api.retry.Attempts
 	op := "update Cloud Run service " + w.s.name()
 	switch {
 	case conflict(err) && attempt < attempts:
@@ -136,7 +141,7 @@ func (w *writer) updateFailed(ctx context.Context, err error, attempt int) error
 			apiError(ctx, op, err), attempt)
 	case gcp.Transient(err) && attempt < attempts && ctx.Err() == nil:
 		w.progress(fmt.Sprintf("updating service %s failed (%s); trying again (attempt %d of %d)", w.s.service, status.Code(err), attempt+1, attempts))
-		if werr := w.t.retry.Wait(ctx, attempt); werr != nil {
+		if werr := w.api.retry.Wait(ctx, attempt); werr != nil {
 			return apiError(ctx, op, werr)
 		}
 		return nil

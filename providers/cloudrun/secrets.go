@@ -57,8 +57,8 @@ func (w *writer) storeVersion(ctx context.Context, name string, payload []byte) 
 		if err == nil {
 			return version, nil
 		}
-		if gcp.Transient(err) && attempt < w.t.retry.Attempts && ctx.Err() == nil {
-			err = w.t.retry.Wait(ctx, attempt)
+		if gcp.Transient(err) && attempt < w.api.retry.Attempts && ctx.Err() == nil {
+			err = w.api.retry.Wait(ctx, attempt)
 		}
 		if err != nil {
 			return "", apiError(ctx, "add a version to secret "+name, err)
@@ -70,7 +70,7 @@ func (w *writer) storeVersion(ctx context.Context, name string, payload []byte) 
 // returns its number.
 func (w *writer) addVersion(ctx context.Context, name string, payload []byte) (string, error) {
 	sum := int64(crc32.Checksum(payload, crc32.MakeTable(crc32.Castagnoli)))
-	cctx, cancel := context.WithTimeout(ctx, w.t.retry.CallTimeout())
+	cctx, cancel := context.WithTimeout(ctx, w.api.retry.CallTimeout())
 	defer cancel()
 	w.boundary("before AddSecretVersion " + shortRevision(name))
 	v, err := w.api.secrets.AddSecretVersion(cctx, &secretmanagerpb.AddSecretVersionRequest{Parent: name,
@@ -174,7 +174,7 @@ func (w *writer) versions(ctx context.Context, name string) ([]*secretmanagerpb.
 func (w *writer) grant(ctx context.Context, name, member string) error {
 	h := w.api.secrets.IAM(name)
 	for attempt := 1; ; attempt++ {
-		cctx, cancel := context.WithTimeout(ctx, w.t.retry.CallTimeout())
+		cctx, cancel := context.WithTimeout(ctx, w.api.retry.CallTimeout())
 		pol, err := h.Policy(cctx)
 		if err == nil && pol.HasRole(member, accessorRole) {
 			cancel()
@@ -191,10 +191,10 @@ func (w *writer) grant(ctx context.Context, name, member string) error {
 		case err == nil:
 			w.progress(fmt.Sprintf("granted %s on %s to %s", accessorRole, name, member))
 			return nil
-		case conflict(err) && attempt < w.t.retry.Attempts:
+		case conflict(err) && attempt < w.api.retry.Attempts:
 			continue
-		case gcp.Transient(err) && attempt < w.t.retry.Attempts && ctx.Err() == nil:
-			if werr := w.t.retry.Wait(ctx, attempt); werr == nil {
+		case gcp.Transient(err) && attempt < w.api.retry.Attempts && ctx.Err() == nil:
+			if werr := w.api.retry.Wait(ctx, attempt); werr == nil {
 				continue
 			}
 		}

@@ -168,7 +168,7 @@ func (s *Store) call(ctx context.Context) (context.Context, context.CancelFunc) 
 }
 
 // errCallTimeout is the cause of a request cut by Config.CallTimeout.
-var errCallTimeout = errors.New("no answer from Cloud Storage in time")
+var errCallTimeout = errors.New("no answer from Cloud Storage")
 
 // readObject returns an object's content and generation, or (nil, 0, nil)
 // when it does not exist.
