@@ -99,7 +99,7 @@ func (c *cloudRunFakes) run(ts *testscript.TestScript, neg bool, args []string) 
 	case "conflict":
 		fake.ConflictNext(msInt(ts, crArg(ts, args, 0, "cloudrun conflict N")))
 	case "fail":
-		fake.Fail(crFault(ts, args))
+		fake.Fail(msFault(ts, "cloudrun", args))
 	case "calls":
 		if len(args) != 2 {
 			ts.Fatalf("usage: cloudrun calls METHOD N")
@@ -170,27 +170,6 @@ func crArg(ts *testscript.TestScript, args []string, i int, usage string) string
 		ts.Fatalf("usage: %s", usage)
 	}
 	return args[i]
-}
-
-func crFault(ts *testscript.TestScript, args []string) cloudruntest.Fault {
-	usage := "usage: cloudrun fail METHOD CODE [COUNT] [skip=N] [lost]"
-	if len(args) < 2 {
-		ts.Fatalf("%s", usage)
-	}
-	f := cloudruntest.Fault{Method: args[0], Code: msCode(ts, args[1])}
-	for _, a := range args[2:] {
-		switch key, value, _ := strings.Cut(a, "="); {
-		case a == "lost":
-			f.Lost = true
-		case key == "skip":
-			f.Skip = msInt(ts, value)
-		case value == "":
-			f.Count = msInt(ts, a)
-		default:
-			ts.Fatalf("%s", usage)
-		}
-	}
-	return f
 }
 
 // crLegacy starts a Redis set up by hand before rediskit, for a service

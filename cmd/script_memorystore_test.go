@@ -135,7 +135,13 @@ func msName(id string) string {
 }
 
 func msFail(ts *testscript.TestScript, fake *memorystoretest.Server, args []string) {
-	usage := "usage: memorystore fail METHOD CODE [COUNT] [skip=N] [lost]"
+	fake.Fail(msFault(ts, "memorystore", args))
+}
+
+// msFault parses `CMD fail`'s arguments; the Cloud Run fake takes the
+// same faults.
+func msFault(ts *testscript.TestScript, cmd string, args []string) memorystoretest.Fault {
+	usage := "usage: " + cmd + " fail METHOD CODE [COUNT] [skip=N] [lost]"
 	if len(args) < 2 {
 		ts.Fatalf("%s", usage)
 	}
@@ -152,7 +158,7 @@ func msFail(ts *testscript.TestScript, fake *memorystoretest.Server, args []stri
 			ts.Fatalf("%s", usage)
 		}
 	}
-	fake.Fail(f)
+	return f
 }
 
 func msAdd(ts *testscript.TestScript, fake *memorystoretest.Server, args []string) {

@@ -142,11 +142,18 @@ func (a *applier) create(ctx context.Context, c *Change) error {
 	if err != nil {
 		return err
 	}
+	return a.settleBackend(ctx, c, rb, rs, bs, inst, true)
+}
+
+// settleBackend records what Create or Update returned, proves the
+// backend works (fresh: it was created moments ago) and copies data into
+// it when the change asks for that.
+func (a *applier) settleBackend(ctx context.Context, c *Change, rb *RedisBlock, rs *RedisState, bs *BackendState, inst *Instance, fresh bool) error {
 	a.recordInstance(rs, bs, inst)
 	if err := a.save(ctx); err != nil {
 		return err
 	}
-	if err := a.verify(ctx, c, rb, true); err != nil {
+	if err := a.verify(ctx, c, rb, fresh); err != nil {
 		return err
 	}
 	return a.copyData(ctx, c)
@@ -186,14 +193,7 @@ func (a *applier) update(ctx context.Context, c *Change) error {
 			return err
 		}
 	}
-	a.recordInstance(rs, bs, inst)
-	if err := a.save(ctx); err != nil {
-		return err
-	}
-	if err := a.verify(ctx, c, rb, false); err != nil {
-		return err
-	}
-	return a.copyData(ctx, c)
+	return a.settleBackend(ctx, c, rb, rs, bs, inst, false)
 }
 
 func (a *applier) deleteBackend(ctx context.Context, name, typ string) error {

@@ -73,7 +73,7 @@ func newVerifier(inst *Instance, timeout time.Duration, res *VerifyResult) (*ver
 		if inst.Private && len(inst.CACert) > 0 {
 			opt.TLSConfig, err = chainOnlyTLSConfig(inst.CACert)
 		} else {
-			opt.TLSConfig, err = verifyTLSConfig(opt.TLSConfig, inst.CACert)
+			opt.TLSConfig, err = TLSConfig(opt.TLSConfig, inst.CACert, "backend")
 		}
 		if err != nil {
 			return nil, err
@@ -93,10 +93,13 @@ func newVerifier(inst *Instance, timeout time.Duration, res *VerifyResult) (*ver
 	return v, nil
 }
 
-// verifyTLSConfig keeps ParseURL's ServerName, forces certificate checks on
-// (a skip_verify=true in the URL is ignored) and trusts caPEM besides the
-// system roots (which honour SSL_CERT_FILE).
-func verifyTLSConfig(base *tls.Config, caPEM []byte) (*tls.Config, error) {
+// TLSConfig is the TLS configuration of every connection rediskit makes to
+// a Redis (verification, data copies): it keeps ParseURL's ServerName,
+// forces certificate and host name checks on (a skip_verify=true in the
+// URL is ignored), requires TLS 1.2 or later and trusts caPEM besides the
+// system roots (which honour SSL_CERT_FILE). role names the server in an
+// error ("backend", "source").
+func TLSConfig(base *tls.Config, caPEM []byte, role string) (*tls.Config, error) {
 	conf := base.Clone()
 	conf.InsecureSkipVerify = false
 	conf.MinVersion = tls.VersionTLS12
@@ -108,7 +111,7 @@ func verifyTLSConfig(base *tls.Config, caPEM []byte) (*tls.Config, error) {
 		pool = x509.NewCertPool()
 	}
 	if !pool.AppendCertsFromPEM(caPEM) {
-		return nil, errors.New("the backend's CA certificate is not valid PEM, which is a rediskit bug: please report it; meanwhile put the provider's CA in SSL_CERT_FILE")
+		return nil, fmt.Errorf("the %s's CA certificate is not valid PEM, which is a rediskit bug: please report it; meanwhile put the provider's CA in SSL_CERT_FILE", role)
 	}
 	conf.RootCAs = pool
 	return conf, nil

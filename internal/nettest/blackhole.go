@@ -2,9 +2,12 @@
 package nettest
 
 import (
+	"context"
 	"net"
+	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 // BlackHole listens on a loopback port, accepts connections and never
@@ -38,4 +41,23 @@ func BlackHole(t testing.TB) string {
 		}
 	})
 	return ln.Addr().String()
+}
+
+// ExpectCut runs call, which talks to a BlackHole, and fails t unless it
+// returns an error within bound (a loose bound on behaviour, never a speed
+// target) whose text holds every one of wants.
+func ExpectCut(t testing.TB, bound time.Duration, call func(ctx context.Context) error, wants ...string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	start := time.Now()
+	err := call(ctx)
+	if elapsed := time.Since(start); err == nil || elapsed > bound {
+		t.Fatalf("got %v after %v, want an error within %v", err, elapsed, bound)
+	}
+	for _, want := range wants {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not contain %q", err, want)
+		}
+	}
 }

@@ -5,11 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/hashicorp/hcl/v2"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+
+	"github.com/rediskit/rediskit/provision"
 )
 
 // maxMessage bounds how much of an API message ends up in an error.
@@ -40,7 +41,7 @@ func apiError(ctx context.Context, op string, err error) error {
 	}
 	st := status.Convert(err)
 	msg := fmt.Sprintf("%s: %s", op, st.Code())
-	if m := clip(st.Message()); m != "" {
+	if m := provision.Clip(st.Message(), maxMessage); m != "" {
 		msg += ": " + m
 	}
 	if h := hint(st.Code()); h != "" {
@@ -91,16 +92,4 @@ func conflict(err error) bool {
 // interrupted reports whether err comes from the run being cancelled.
 func interrupted(err error) bool {
 	return errors.Is(err, context.Canceled) || status.Code(err) == codes.Canceled
-}
-
-func clip(s string) string {
-	s = strings.TrimSpace(s)
-	if len(s) <= maxMessage {
-		return s
-	}
-	cut := maxMessage
-	for cut > 0 && !utf8.RuneStart(s[cut]) {
-		cut--
-	}
-	return s[:cut] + "…"
 }

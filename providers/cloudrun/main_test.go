@@ -14,6 +14,7 @@ import (
 	"github.com/rediskit/rediskit/providers/cloudrun/cloudruntest"
 	"github.com/rediskit/rediskit/providers/gcp"
 	"github.com/rediskit/rediskit/provision"
+	"github.com/rediskit/rediskit/provision/provisiontest"
 )
 
 const (
@@ -27,28 +28,10 @@ const (
 type rig struct {
 	fake  *cloudruntest.Server
 	tgt   *Target
-	warns *messages
+	warns *provisiontest.Lines
 	seed  *runpb.Service // the service as first stored
 	// pending is what an interrupted write left, for a test to resume.
 	pending map[string]string
-}
-
-// messages collects warnings or progress lines.
-type messages struct {
-	mu   sync.Mutex
-	list []string
-}
-
-func (m *messages) add(s string) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.list = append(m.list, s)
-}
-
-func (m *messages) all() []string {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return append([]string(nil), m.list...)
 }
 
 func newRig(t *testing.T, opts cloudruntest.Options, ex cloudruntest.ExampleOptions) *rig {
@@ -58,12 +41,12 @@ func newRig(t *testing.T, opts cloudruntest.Options, ex cloudruntest.ExampleOpti
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := &rig{fake: fake, warns: &messages{}, seed: seed}
+	r := &rig{fake: fake, warns: &provisiontest.Lines{}, seed: seed}
 	env := provision.Env{Getenv: func(k string) string {
 		return map[string]string{gcp.EnvEndpoint: fake.Addr()}[k]
 	}, Warn: func(msg string) {
 		if !strings.HasPrefix(msg, gcp.EnvEndpoint+"=") { // the emulator warning, in every run
-			r.warns.add(msg)
+			r.warns.Add(msg)
 		}
 	}}
 	r.tgt = New(env, gcp.New(env))
@@ -98,11 +81,11 @@ type recorder struct {
 	mu       sync.Mutex
 	pending  map[string]string
 	history  []map[string]string
-	progress messages
+	progress provisiontest.Lines
 }
 
 func (rec *recorder) conn(url string, pending map[string]string) provision.Connection {
-	return provision.Connection{URL: url, Pending: pending, Progress: rec.progress.add,
+	return provision.Connection{URL: url, Pending: pending, Progress: rec.progress.Add,
 		Record: func(p map[string]string) error {
 			rec.mu.Lock()
 			defer rec.mu.Unlock()

@@ -51,7 +51,7 @@ func TestDeleteSecretsLeavesForeignSecrets(t *testing.T) {
 	if _, _, _, ok := r.fake.Secret("projects/acme-prod/secrets/team-redis-url"); !ok {
 		t.Error("a secret rediskit did not create was deleted")
 	}
-	if w := r.warns.all(); len(w) != 1 || !strings.Contains(w[0], "left secret projects/acme-prod/secrets/team-redis-url") {
+	if w := r.warns.All(); len(w) != 1 || !strings.Contains(w[0], "left secret projects/acme-prod/secrets/team-redis-url") {
 		t.Errorf("warnings %q", w)
 	}
 }

@@ -183,7 +183,7 @@ func TestFailedRevisionIsRolledBack(t *testing.T) {
 		!strings.Contains(err.Error(), "put the service's previous REDIS_URL back") {
 		t.Fatalf("err = %v", err)
 	}
-	if strings.Contains(err.Error(), "s3cret-pw") || strings.Contains(strings.Join(rec.progress.all(), "\n"), "s3cret-pw") {
+	if strings.Contains(err.Error(), "s3cret-pw") || strings.Contains(strings.Join(rec.progress.All(), "\n"), "s3cret-pw") {
 		t.Error("the password leaked")
 	}
 	svc := r.service(t)
@@ -231,7 +231,7 @@ func TestPinnedTrafficWarns(t *testing.T) {
 	if err := write(t, r, attrs(t), (&recorder{}).conn(redis.URL(""), nil)); err != nil {
 		t.Fatal(err)
 	}
-	w := r.warns.all()
+	w := r.warns.All()
 	if len(w) != 1 || !strings.Contains(w[0], "(acme-web-00001-") || !strings.Contains(w[0], "gets none") || !strings.Contains(w[0], "--to-latest") {
 		t.Errorf("warnings %q", w)
 	}

@@ -214,8 +214,8 @@ func TestAuthStringNeverLeaks(t *testing.T) {
 			texts = append(texts, k+"="+v)
 		}
 	}
-	texts = append(texts, rec.progress.all()...)
-	texts = append(texts, r.warns.all()...)
+	texts = append(texts, rec.progress.All()...)
+	texts = append(texts, r.warns.All()...)
 	for _, c := range r.b.Diff(mustSpec(t, block(`auth = false`, `memory_size_gb = 2`)), created) {
 		texts = append(texts, c.Old, c.New, c.Note)
 	}

@@ -82,7 +82,7 @@ func TestCreateReportsProgressAndPollsAtACappedInterval(t *testing.T) {
 			t.Errorf("poll %d waited %v after %v; want growing waits capped at %v", i, d, polls[max(i-1, 0)], r.b.poll.max)
 		}
 	}
-	lines := rec.progress.all()
+	lines := rec.progress.All()
 	if len(lines) == 0 || !strings.Contains(lines[0], "Creating instance acme-channels (operation operation-") {
 		t.Errorf("progress = %q", lines)
 	}
@@ -116,7 +116,7 @@ func TestCreateInterruptedThenReattachesByName(t *testing.T) {
 	if n := r.fake.Calls("CreateInstance"); n != 1 || inst.ID != instanceName {
 		t.Errorf("%d CreateInstance calls, instance %s; want one, re-attached", n, inst.ID)
 	}
-	if lines := second.progress.all(); len(lines) == 0 || !strings.Contains(lines[0], "re-attaching to operation "+pending[pendingOperation]) {
+	if lines := second.progress.All(); len(lines) == 0 || !strings.Contains(lines[0], "re-attaching to operation "+pending[pendingOperation]) {
 		t.Errorf("progress = %q", lines)
 	}
 }

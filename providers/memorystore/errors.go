@@ -5,12 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"unicode/utf8"
 
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
 	"github.com/rediskit/rediskit/providers/gcp"
+	"github.com/rediskit/rediskit/provision"
 )
 
 // Short names for the codes the adapter acts on.
@@ -63,7 +63,7 @@ func interrupted(ctx context.Context, err error) bool {
 // apiError wraps err from op with what the user should do next.
 func (b *Backend) apiError(op string, err error) error {
 	st := status.Convert(err)
-	return &APIError{Op: op, Code: st.Code(), Message: clip(st.Message()), hint: b.hint(st.Code()), err: err}
+	return &APIError{Op: op, Code: st.Code(), Message: provision.Clip(st.Message(), maxMessage), hint: b.hint(st.Code()), err: err}
 }
 
 func (b *Backend) hint(c codes.Code) string {
@@ -85,17 +85,4 @@ func (b *Backend) hint(c codes.Code) string {
 		return "the Memorystore API did not answer: check the network and https://status.cloud.google.com, then run the command again"
 	}
 	return ""
-}
-
-// clip keeps a message on one line and short.
-func clip(s string) string {
-	s = strings.Join(strings.Fields(s), " ")
-	if len(s) <= maxMessage {
-		return s
-	}
-	cut := maxMessage
-	for cut > 0 && !utf8.RuneStart(s[cut]) {
-		cut--
-	}
-	return s[:cut] + "…"
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/rediskit/rediskit/providers/gcp"
 	"github.com/rediskit/rediskit/providers/memorystore/memorystoretest"
 	"github.com/rediskit/rediskit/provision"
+	"github.com/rediskit/rediskit/provision/provisiontest"
 )
 
 // channelsBlock is the body of a memorystore block with every default.
@@ -29,7 +30,7 @@ type rig struct {
 	fake  *memorystoretest.Server
 	b     *Backend
 	waits *waits
-	warns *messages
+	warns *provisiontest.Lines
 }
 
 // waits records the sleeps a backend asks for, and sleeps briefly so
@@ -52,33 +53,15 @@ func (w *waits) get(list *[]time.Duration) []time.Duration {
 	return append([]time.Duration(nil), *list...)
 }
 
-// messages collects warnings or progress lines.
-type messages struct {
-	mu   sync.Mutex
-	list []string
-}
-
-func (m *messages) add(s string) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.list = append(m.list, s)
-}
-
-func (m *messages) all() []string {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return append([]string(nil), m.list...)
-}
-
 // newRig starts a fake whose operations take delay and a backend that
 // polls it every few milliseconds.
 func newRig(t *testing.T, delay time.Duration) *rig {
 	t.Helper()
 	fake := memorystoretest.Start(t, memorystoretest.Options{Delay: delay})
-	r := &rig{fake: fake, waits: &waits{}, warns: &messages{}}
+	r := &rig{fake: fake, waits: &waits{}, warns: &provisiontest.Lines{}}
 	env := provision.Env{Getenv: func(k string) string {
 		return map[string]string{gcp.EnvEndpoint: fake.Addr()}[k]
-	}, Warn: r.warns.add}
+	}, Warn: r.warns.Add}
 	r.b = New(env, gcp.New(env))
 	t.Cleanup(func() { _ = r.b.Close() })
 	r.b.poll = pollPolicy{initial: 2 * time.Millisecond, max: 16 * time.Millisecond, report: 0, failures: 3, total: time.Minute,
@@ -99,7 +82,7 @@ type recorder struct {
 	mu       sync.Mutex
 	pending  map[string]string
 	history  []map[string]string
-	progress messages
+	progress provisiontest.Lines
 }
 
 func (r *recorder) request(spec *Spec, pending map[string]string) provision.CreateRequest {
@@ -111,7 +94,7 @@ func (r *recorder) request(spec *Spec, pending map[string]string) provision.Crea
 			r.history = append(r.history, p)
 			return nil
 		},
-		Progress: r.progress.add}
+		Progress: r.progress.Add}
 }
 
 func (r *recorder) recorded() map[string]string {

@@ -76,7 +76,7 @@ type OperationError struct {
 }
 
 func (e *OperationError) Error() string {
-	return fmt.Sprintf("operation %s ended in error: %s: %s", e.Operation, e.Code, clip(e.Message))
+	return fmt.Sprintf("operation %s ended in error: %s: %s", e.Operation, e.Code, provision.Clip(e.Message, maxMessage))
 }
 
 // GRPCStatus lets status.Code see the operation's code.
@@ -141,7 +141,7 @@ func (b *Backend) waitReady(ctx context.Context, c *redis.CloudRedisClient, name
 func stateDetail(inst *redispb.Instance) string {
 	s := inst.GetState().String()
 	if m := inst.GetStatusMessage(); m != "" {
-		s += " (" + clip(m) + ")"
+		s += " (" + provision.Clip(m, maxMessage) + ")"
 	}
 	return s
 }

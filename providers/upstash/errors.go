@@ -7,7 +7,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
-	"unicode/utf8"
+
+	"github.com/rediskit/rediskit/provision"
 )
 
 // maxErrorText bounds how much of an error body ends up in a message.
@@ -72,7 +73,7 @@ func errorMessage(body []byte) string {
 	}
 	var s string
 	if json.Unmarshal([]byte(text), &s) == nil {
-		return clip(s)
+		return provision.Clip(s, maxErrorText)
 	}
 	var obj struct {
 		Error   any `json:"error"`
@@ -80,10 +81,10 @@ func errorMessage(body []byte) string {
 	}
 	if json.Unmarshal([]byte(text), &obj) == nil {
 		if m := firstText(obj.Error, obj.Message); m != "" {
-			return clip(m)
+			return provision.Clip(m, maxErrorText)
 		}
 	}
-	return clip(text)
+	return provision.Clip(text, maxErrorText)
 }
 
 // firstText returns the first value that is a non-empty string, or a nested
@@ -102,17 +103,4 @@ func firstText(values ...any) string {
 		}
 	}
 	return ""
-}
-
-// clip keeps a message on one line and short.
-func clip(s string) string {
-	s = strings.Join(strings.Fields(s), " ")
-	if len(s) <= maxErrorText {
-		return s
-	}
-	cut := maxErrorText
-	for cut > 0 && !utf8.RuneStart(s[cut]) {
-		cut--
-	}
-	return s[:cut] + "…"
 }

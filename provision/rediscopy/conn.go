@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/rediskit/rediskit/provision"
 )
 
 // ioTimeout bounds one pipeline's network round trip; a big batch of big
@@ -55,7 +57,7 @@ func dial(ep Endpoint, role string, pool, retries int) (*conn, error) {
 	}
 	c := &conn{role: role, addr: opt.Addr, secrets: secrets(ep.URL, opt.Password), tls: opt.TLSConfig != nil}
 	if c.tls {
-		if opt.TLSConfig, err = tlsConfig(opt.TLSConfig, ep.CACert, role); err != nil {
+		if opt.TLSConfig, err = provision.TLSConfig(opt.TLSConfig, ep.CACert, role); err != nil {
 			return nil, err
 		}
 	}
@@ -66,27 +68,6 @@ func dial(ep Endpoint, role string, pool, retries int) (*conn, error) {
 	opt.PoolSize, opt.MinIdleConns, opt.PipelinePoolSize = pool, 0, pool
 	c.client = redis.NewClient(opt)
 	return c, nil
-}
-
-// tlsConfig keeps ParseURL's ServerName, forces certificate and host name
-// checks on (a skip_verify=true in the URL is ignored) and trusts caPEM
-// besides the system roots, as provision's verification does.
-func tlsConfig(base *tls.Config, caPEM []byte, role string) (*tls.Config, error) {
-	conf := base.Clone()
-	conf.InsecureSkipVerify = false
-	conf.MinVersion = tls.VersionTLS12
-	if len(caPEM) == 0 {
-		return conf, nil
-	}
-	pool, err := x509.SystemCertPool()
-	if err != nil {
-		pool = x509.NewCertPool()
-	}
-	if !pool.AppendCertsFromPEM(caPEM) {
-		return nil, fmt.Errorf("the %s's CA certificate is not valid PEM, which is a rediskit bug: please report it; meanwhile put the provider's CA in SSL_CERT_FILE", role)
-	}
-	conf.RootCAs = pool
-	return conf, nil
 }
 
 func (c *conn) close() { _ = c.client.Close() }

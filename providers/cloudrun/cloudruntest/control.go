@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"net/url"
 	"slices"
-	"strings"
 	"time"
 
 	"cloud.google.com/go/iam/apiv1/iampb"
@@ -12,27 +11,18 @@ import (
 	"cloud.google.com/go/secretmanager/apiv1/secretmanagerpb"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
+
+	"github.com/rediskit/rediskit/providers/memorystore/memorystoretest"
 )
 
 // Calls returns how many calls of method the fake saw, by short name
 // ("UpdateService", "AccessSecretVersion", …); Operations methods go to
 // the shared operations service.
-func (s *Server) Calls(method string) int {
-	if strings.HasSuffix(method, "Operation") {
-		return s.ops.Calls(method)
-	}
-	return s.journal.Count(method)
-}
+func (s *Server) Calls(method string) int { return memorystoretest.CallsOf(s.journal, s.ops, method) }
 
 // Fail adds a fault; faults are checked in the order they were added.
 // Operations methods go to the shared operations service.
-func (s *Server) Fail(f Fault) {
-	if strings.HasSuffix(f.Method, "Operation") {
-		s.ops.Fail(f)
-		return
-	}
-	s.journal.AddFault(f)
-}
+func (s *Server) Fail(f Fault) { memorystoretest.AddFaultTo(s.journal, s.ops, f) }
 
 // Reset turns off every fault and pending conflict.
 func (s *Server) Reset() {

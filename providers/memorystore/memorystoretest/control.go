@@ -2,7 +2,6 @@ package memorystoretest
 
 import (
 	"sort"
-	"strings"
 	"time"
 
 	"cloud.google.com/go/redis/apiv1/redispb"
@@ -15,22 +14,11 @@ import (
 // Calls returns how many calls of method the fake saw, by short name:
 // "CreateInstance", "GetInstance", … and the Operations service's
 // "GetOperation" and "DeleteOperation".
-func (s *Server) Calls(method string) int {
-	if strings.HasSuffix(method, "Operation") {
-		return s.ops.Calls(method)
-	}
-	return s.journal.Count(method)
-}
+func (s *Server) Calls(method string) int { return CallsOf(s.journal, s.ops, method) }
 
 // Fail adds a fault; faults are checked in the order they were added.
 // Operations methods go to the Operations service.
-func (s *Server) Fail(f Fault) {
-	if strings.HasSuffix(f.Method, "Operation") {
-		s.ops.Fail(f)
-		return
-	}
-	s.journal.AddFault(f)
-}
+func (s *Server) Fail(f Fault) { AddFaultTo(s.journal, s.ops, f) }
 
 // FailNextOperation makes the next operation started end in a status error
 // with code and msg. A failed create leaves no instance; a failed update,

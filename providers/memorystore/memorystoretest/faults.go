@@ -2,6 +2,7 @@ package memorystoretest
 
 import (
 	"slices"
+	"strings"
 	"sync"
 
 	"google.golang.org/grpc/codes"
@@ -93,4 +94,23 @@ func (j *Journal) Reset() {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	j.faults = nil
+}
+
+// CallsOf counts the calls of method a fake with journal j saw; methods of
+// the Operations service ("GetOperation", …) are counted by ops, which
+// fakes on one endpoint share.
+func CallsOf(j *Journal, ops *Operations, method string) int {
+	if strings.HasSuffix(method, "Operation") {
+		return ops.Calls(method)
+	}
+	return j.Count(method)
+}
+
+// AddFaultTo adds f to journal j, or to ops for an Operations method.
+func AddFaultTo(j *Journal, ops *Operations, f Fault) {
+	if strings.HasSuffix(f.Method, "Operation") {
+		ops.Fail(f)
+		return
+	}
+	j.AddFault(f)
 }
