@@ -48,6 +48,15 @@ type Connection struct {
 	// projects/P/global/networks/N, when the backend is a Placer.
 	Private bool
 	Network string
+	// Previous are the settings the value was last written with, when the
+	// target's block changed since (another variable, file or secret); nil
+	// otherwise. Write then moves the value: it removes it from the
+	// previous place in the same change as it writes the new one where the
+	// target can (one Cloud Run revision, one write of the same file), and
+	// otherwise only once the new place holds it, so that the app is never
+	// left without a URL. A Write that fails leaves both places as they
+	// were.
+	Previous TargetAttrs
 	// Pending is what an earlier Write of this target recorded through
 	// Record before it was interrupted; nil normally. A target that finds
 	// it finishes or undoes that change first.
