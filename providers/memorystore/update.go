@@ -18,7 +18,8 @@ import (
 
 // Update makes the in-place changes Diff reports, judged against a fresh
 // read: UpdateInstance with an update mask for memory size, labels, Redis
-// configuration, replica count and AUTH, then UpgradeInstance for a newer
+// configuration, replica count, AUTH and read replicas (their mode and
+// secondary_ip_range together), then UpgradeInstance for a newer
 // Redis version. It first waits for a busy instance to be READY, and
 // returns the instance afterwards.
 func (b *Backend) Update(ctx context.Context, rec provision.Record, want provision.Spec) (*provision.Instance, error) {
@@ -34,7 +35,8 @@ func (b *Backend) Update(ctx context.Context, rec provision.Record, want provisi
 	if err != nil {
 		return nil, b.waitError("waiting for instance "+rec.ID, ctx, err)
 	}
-	if immutable := immutableChanges(inst, s); len(immutable) > 0 {
+	sent := rec.Attrs["reserved_ip_range"]
+	if immutable := immutableChanges(inst, s, sent); len(immutable) > 0 {
 		return nil, fmt.Errorf("memorystore: instance %s cannot change %s in place; %s", rec.ID, strings.Join(immutable, ", "), replaceNote)
 	}
 	if inst, err = b.updateFields(ctx, c, inst, s); err != nil {
@@ -45,13 +47,13 @@ func (b *Backend) Update(ctx context.Context, rec provision.Record, want provisi
 			return nil, err
 		}
 	}
-	return b.instance(ctx, c, inst)
+	return b.instance(ctx, c, inst, sent)
 }
 
 // immutableChanges names what differs that only a replace can change.
-func immutableChanges(inst *redispb.Instance, s *Spec) []string {
+func immutableChanges(inst *redispb.Instance, s *Spec, sentRange string) []string {
 	var out []string
-	for _, c := range (&Backend{}).Diff(s, instanceFrom(inst, "")) {
+	for _, c := range (&Backend{}).Diff(s, instanceFrom(inst, "", sentRange)) {
 		if c.ForcesReplace {
 			out = append(out, c.Name)
 		}
@@ -75,6 +77,12 @@ func updatePaths(inst *redispb.Instance, s *Spec) ([]string, *redispb.Instance) 
 	}
 	if s.ReplicaCount != nil && int(inst.GetReplicaCount()) != *s.ReplicaCount {
 		paths, body.ReplicaCount = append(paths, "replica_count"), int32(*s.ReplicaCount)
+	}
+	// Memorystore refuses read replicas turned on without the range they
+	// go in, in the same update (gcp-apis.md §6b row 7).
+	if s.ReadReplicas() && inst.GetReadReplicasMode() != redispb.Instance_READ_REPLICAS_ENABLED {
+		paths = append(paths, "read_replicas_mode", "secondary_ip_range")
+		body.ReadReplicasMode, body.SecondaryIpRange = redispb.Instance_READ_REPLICAS_ENABLED, secondaryRange(s)
 	}
 	if inst.GetAuthEnabled() != s.Auth {
 		paths, body.AuthEnabled = append(paths, "auth_enabled"), s.Auth
