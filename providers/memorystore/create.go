@@ -56,7 +56,7 @@ func (b *Backend) Create(ctx context.Context, req provision.CreateRequest) (*pro
 			return nil, b.waitError("waiting for instance "+spec.Name(), ctx, err)
 		}
 	}
-	return b.instance(ctx, c, inst, spec.ReservedIPRange)
+	return b.instance(ctx, c, inst, sentBySpec(spec))
 }
 
 // resume finds what an interrupted create left: the recorded operation,

@@ -12,17 +12,16 @@ import (
 )
 
 // instanceFrom turns an API instance and its AUTH string into an Instance.
-// The AUTH string goes into the URL only. sentRange is the
-// reserved_ip_range rediskit sent (or recorded): with private service
-// access the API need not echo it (see reservedRange).
-func instanceFrom(inst *redispb.Instance, auth, sentRange string) *provision.Instance {
+// The AUTH string goes into the URL only. sent is what rediskit sent or
+// recorded that the API need not echo as sent.
+func instanceFrom(inst *redispb.Instance, auth string, sent sent) *provision.Instance {
 	status := strings.ToLower(inst.GetState().String())
 	if inst.GetState() == redispb.Instance_READY {
 		status = provision.StatusReady
 	}
 	return &provision.Instance{
 		ID:      inst.GetName(),
-		Attrs:   attrsOf(inst, sentRange),
+		Attrs:   attrsOf(inst, sent),
 		URL:     connectionURL(inst, auth),
 		Status:  status,
 		CACert:  caBundle(inst),
@@ -74,7 +73,7 @@ func caBundle(inst *redispb.Instance) []byte {
 // attrsOf returns the non-secret attributes recorded in state, in the
 // form the stack uses (see normalize.go). The AUTH string is never one of
 // them.
-func attrsOf(inst *redispb.Instance, sentRange string) map[string]string {
+func attrsOf(inst *redispb.Instance, sent sent) map[string]string {
 	project, region, id := splitName(inst.GetName())
 	a := map[string]string{
 		"project":            project,
@@ -84,12 +83,12 @@ func attrsOf(inst *redispb.Instance, sentRange string) map[string]string {
 		"memory_size_gb":     strconv.Itoa(int(inst.GetMemorySizeGb())),
 		"redis_version":      inst.GetRedisVersion(),
 		"network":            fullNetworkName(inst.GetAuthorizedNetwork(), project),
-		"connect_mode":       inst.GetConnectMode().String(),
-		"reserved_ip_range":  reservedRange(inst, sentRange),
+		"connect_mode":       connectMode(inst),
+		"reserved_ip_range":  reservedRange(inst, sent.reservedRange),
 		"auth":               strconv.FormatBool(inst.GetAuthEnabled()),
 		"transit_encryption": strconv.FormatBool(tlsOn(inst)),
-		"labels":             joinMap(inst.GetLabels()),
-		"redis_configs":      joinMap(inst.GetRedisConfigs()),
+		"labels":             joinMap(owned(inst.GetLabels(), sent.labels)),
+		"redis_configs":      joinMap(owned(inst.GetRedisConfigs(), sent.configs)),
 		"replica_count":      strconv.Itoa(int(inst.GetReplicaCount())),
 		"read_replicas_mode": readReplicasMode(inst),
 		"host":               inst.GetHost(),
@@ -98,6 +97,7 @@ func attrsOf(inst *redispb.Instance, sentRange string) map[string]string {
 		"state":              inst.GetState().String(),
 	}
 	addComputed(a, inst)
+	sent.record(a)
 	return a
 }
 

@@ -55,6 +55,15 @@ func sameRange(a, b string) bool {
 	return a == b
 }
 
+// connectMode reports the mode, UNSPECIFIED read as the API's default,
+// DIRECT_PEERING.
+func connectMode(inst *redispb.Instance) string {
+	if inst.GetConnectMode() == redispb.Instance_CONNECT_MODE_UNSPECIFIED {
+		return DefaultConnectMode
+	}
+	return inst.GetConnectMode().String()
+}
+
 // readReplicasMode reports the mode, UNSPECIFIED read as Memorystore's
 // default, DISABLED.
 func readReplicasMode(inst *redispb.Instance) string {

@@ -2,10 +2,12 @@ package memorystore
 
 import (
 	"context"
+	"maps"
 	"slices"
 	"testing"
 
 	"cloud.google.com/go/redis/apiv1/redispb"
+	"google.golang.org/protobuf/types/known/fieldmaskpb"
 
 	"github.com/rediskit/rediskit/provision"
 )
@@ -105,7 +107,7 @@ func TestEnablingReadReplicasSendsTheRangeInTheSameUpdate(t *testing.T) {
 		t.Errorf("Diff = %+v, want read_replicas_mode and replica_count in place", changes)
 	}
 	raw, _ := r.fake.Instance(instanceName)
-	paths, body := updatePaths(raw, want)
+	paths, body := updatePaths(raw, want, sentByRecord(created.Attrs))
 	for _, p := range []string{"read_replicas_mode", "secondary_ip_range", "replica_count"} {
 		if !slices.Contains(paths, p) {
 			t.Errorf("update mask %v lacks %s", paths, p)
@@ -136,16 +138,64 @@ func TestEnablingReadReplicasSendsTheRangeInTheSameUpdate(t *testing.T) {
 func TestAttrsNormaliseTheAPIsForms(t *testing.T) {
 	inst := &redispb.Instance{Name: instanceName, AuthorizedNetwork: "default", ConnectMode: redispb.Instance_PRIVATE_SERVICE_ACCESS,
 		ReservedIpRange: "10.100.0.0/29"}
-	a := attrsOf(inst, "google-managed-services-default")
+	a := attrsOf(inst, sent{reservedRange: "google-managed-services-default"})
 	if a["network"] != "projects/acme-prod/global/networks/default" || a["read_replicas_mode"] != "READ_REPLICAS_DISABLED" ||
 		a["reserved_ip_range"] != "google-managed-services-default" || a["effective_reserved_ip_range"] != "10.100.0.0/29" {
 		t.Errorf("attrs %v", a)
 	}
+	if a := attrsOf(&redispb.Instance{Name: instanceName}, sent{}); a["connect_mode"] != "DIRECT_PEERING" || a["read_replicas_mode"] != "READ_REPLICAS_DISABLED" {
+		t.Errorf("unspecified modes read as %q and %q, want the API's defaults", a["connect_mode"], a["read_replicas_mode"])
+	}
 	inst.ReservedIpRange = ""
-	if a := attrsOf(inst, "google-managed-services-default"); a["reserved_ip_range"] != "google-managed-services-default" {
+	if a := attrsOf(inst, sent{reservedRange: "google-managed-services-default"}); a["reserved_ip_range"] != "google-managed-services-default" {
 		t.Errorf("no echo: reserved_ip_range = %q, want the name sent", a["reserved_ip_range"])
 	}
 	if !sameRange("10.0.0.0/28", "10.0.0.5/28") || sameRange("10.0.0.0/28", "10.0.1.0/28") || !sameRange("a-name", "10.0.0.0/28") {
 		t.Error("sameRange compares CIDRs by network and nothing across forms")
 	}
+}
+
+// Labels and Redis configuration that are not the stack's (added by the
+// API or in the console) are neither planned away nor removed; a key the
+// stack drops is removed.
+func TestOnlyTheStacksKeysAreCompared(t *testing.T) {
+	r := newRig(t, 0)
+	r.fake.SetUnreachable(true)
+	spec := mustSpec(t, block(`labels = { team = "web" }`, `redis_configs = { "maxmemory-policy" = "noeviction", "notify-keyspace-events" = "Ex" }`))
+	created, _ := r.create(t, spec)
+	c, err := r.b.api(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	op, err := c.UpdateInstance(context.Background(), &redispb.UpdateInstanceRequest{
+		UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"labels", "redis_configs"}},
+		Instance: &redispb.Instance{Name: instanceName,
+			Labels:       map[string]string{"managed-by": "rediskit", "team": "web", "cost-center": "42"},
+			RedisConfigs: map[string]string{"maxmemory-policy": "noeviction", "notify-keyspace-events": "Ex", "activedefrag": "yes"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := op.Wait(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	r.reapply(t, "with keys added outside rediskit", spec, created)
+
+	dropped := mustSpec(t, block(`labels = { team = "web" }`, `redis_configs = { "maxmemory-policy" = "noeviction" }`))
+	read, err := r.b.Read(context.Background(), record(created))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := r.b.Diff(dropped, read); len(d) != 1 || d[0].Name != "redis_configs" {
+		t.Fatalf("dropping a key: Diff = %+v, want redis_configs", d)
+	}
+	updated, err := r.b.Update(context.Background(), record(read), dropped)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := r.fake.Instance(instanceName)
+	if !maps.Equal(raw.GetRedisConfigs(), map[string]string{"maxmemory-policy": "noeviction", "activedefrag": "yes"}) ||
+		raw.GetLabels()["cost-center"] != "42" {
+		t.Errorf("after the update: configs %v, labels %v", raw.GetRedisConfigs(), raw.GetLabels())
+	}
+	r.reapply(t, "after dropping a key", dropped, updated)
 }

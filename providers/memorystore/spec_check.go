@@ -3,7 +3,7 @@ package memorystore
 import (
 	"fmt"
 	"maps"
-		"regexp"
+	"regexp"
 	"slices"
 	"strings"
 )
