@@ -18,6 +18,9 @@ const (
 	maxRangeBitsReadReplica = 28
 	// secondaryRangeBits is the size of a secondary_ip_range CIDR.
 	secondaryRangeBits = 28
+	// defaultReadReplicas is how many read replicas Memorystore makes
+	// when replica_count is left out.
+	defaultReadReplicas = 2
 	// autoRange lets Memorystore choose the secondary range.
 	autoRange = "auto"
 )
