@@ -88,7 +88,7 @@ func (b *Backend) Read(ctx context.Context, rec provision.Record) (*provision.In
 	if err != nil {
 		return nil, err
 	}
-	return b.instance(ctx, c, inst)
+	return b.instance(ctx, c, inst, sentByRecord(rec.Attrs))
 }
 
 // get reads an instance, retrying transient errors. NotFound wraps
@@ -109,8 +109,9 @@ func (b *Backend) get(ctx context.Context, c *redis.CloudRedisClient, name strin
 }
 
 // instance turns an API instance into a provision.Instance, reading the
-// AUTH string when AUTH is on and the instance has an address.
-func (b *Backend) instance(ctx context.Context, c *redis.CloudRedisClient, inst *redispb.Instance) (*provision.Instance, error) {
+// AUTH string when AUTH is on and the instance has an address. sent is
+// what rediskit sent or recorded (see sent).
+func (b *Backend) instance(ctx context.Context, c *redis.CloudRedisClient, inst *redispb.Instance, sent sent) (*provision.Instance, error) {
 	auth := ""
 	if inst.GetAuthEnabled() && inst.GetHost() != "" {
 		err := b.retry.Do(ctx, func(ctx context.Context) error {
@@ -122,7 +123,7 @@ func (b *Backend) instance(ctx context.Context, c *redis.CloudRedisClient, inst 
 			return nil, b.apiError("read the AUTH string of "+inst.GetName(), err)
 		}
 	}
-	return instanceFrom(inst, auth), nil
+	return instanceFrom(inst, auth, sent), nil
 }
 
 // Delete deletes the instance in rec and waits for it to be gone. One that
@@ -156,5 +157,5 @@ func (b *Backend) Import(ctx context.Context, name, id string) (*provision.Insta
 	if err != nil {
 		return nil, fmt.Errorf("importing %s: %w; check the name with `gcloud redis instances list --project PROJECT --region REGION`", name, err)
 	}
-	return b.instance(ctx, c, inst)
+	return b.instance(ctx, c, inst, sent{})
 }

@@ -56,7 +56,7 @@ func (b *Backend) Create(ctx context.Context, req provision.CreateRequest) (*pro
 			return nil, b.waitError("waiting for instance "+spec.Name(), ctx, err)
 		}
 	}
-	return b.instance(ctx, c, inst)
+	return b.instance(ctx, c, inst, sentBySpec(spec))
 }
 
 // resume finds what an interrupted create left: the recorded operation,
@@ -183,10 +183,11 @@ func createRequest(spec *Spec) *redispb.CreateInstanceRequest {
 	}
 	if spec.ReplicaCount != nil {
 		inst.ReplicaCount = int32(*spec.ReplicaCount)
-		if *spec.ReplicaCount > 1 {
-			inst.ReadReplicasMode = redispb.Instance_READ_REPLICAS_ENABLED
-		}
 	}
+	if spec.ReadReplicas() {
+		inst.ReadReplicasMode = redispb.Instance_READ_REPLICAS_ENABLED
+	}
+	inst.SecondaryIpRange = spec.SecondaryIPRange
 	return &redispb.CreateInstanceRequest{Parent: spec.Parent(), InstanceId: spec.Instance, Instance: inst}
 }
 

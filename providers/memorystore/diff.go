@@ -9,9 +9,11 @@ import (
 // replaceNote explains a change Memorystore cannot make in place.
 const replaceNote = "Memorystore cannot change this in place: replacing deletes the instance and all its data; to keep the data, use `rediskit migrate` with --copy-data"
 
-// Diff compares the stack's block with the instance as last read. Memory
-// size, labels, Redis configuration, replica count and AUTH change in
-// place, the Redis version by an upgrade; anything that names another
+// Diff compares the stack's block with the instance as last read, in the
+// stack's form (normalize.go), and only what the stack sets. Memory
+// size, labels, Redis configuration, replica count, AUTH and turning read
+// replicas on change in place, the Redis version by an upgrade; turning
+// read replicas off, and anything that names another
 // instance or that Memorystore fixes at creation (tier, network, connect
 // mode, reserved range, transit encryption, region) forces a replace. An
 // instance that is not READY is shown with its state.
@@ -37,9 +39,12 @@ func (b *Backend) Diff(want provision.Spec, have *provision.Instance) []provisio
 	change("network", a["network"], s.Network, true, replaceNote)
 	change("connect_mode", a["connect_mode"], s.ConnectMode, true, replaceNote)
 	change("transit_encryption", a["transit_encryption"], strconv.FormatBool(s.TransitEncryption), true, replaceNote)
-	if s.ReservedIPRange != "" {
-		change("reserved_ip_range", a["reserved_ip_range"], s.ReservedIPRange, true, replaceNote)
+	// Compared only in the form the stack uses: never from an echo the
+	// API computed (the CIDR a private service access range resolved to).
+	if have := a["reserved_ip_range"]; s.ReservedIPRange != "" && have != "" && !sameRange(have, s.ReservedIPRange) {
+		change("reserved_ip_range", have, s.ReservedIPRange, true, replaceNote)
 	}
+	diffReadReplicas(&out, a["read_replicas_mode"], s)
 	b.diffVersion(&out, a["redis_version"], s.RedisVersion)
 	change("memory_size_gb", a["memory_size_gb"], strconv.Itoa(s.MemorySizeGB), false, "")
 	change("auth", a["auth"], strconv.FormatBool(s.Auth), false, "")
@@ -49,6 +54,31 @@ func (b *Backend) Diff(want provision.Spec, have *provision.Instance) []provisio
 		change("replica_count", a["replica_count"], strconv.Itoa(*s.ReplicaCount), false, "")
 	}
 	return out
+}
+
+// diffReadReplicas plans turning read replicas on in place (with
+// secondary_ip_range in the same update) and off as a replace, since
+// Memorystore cannot turn them off.
+func diffReadReplicas(out *[]provision.AttrChange, have string, s *Spec) {
+	if have == "" || have == s.ReadReplicasMode {
+		return
+	}
+	c := provision.AttrChange{Name: "read_replicas_mode", Old: have, New: s.ReadReplicasMode}
+	if s.ReadReplicas() {
+		c.Note = "turned on in place, with secondary_ip_range " + secondaryRange(s) + " in the same update"
+	} else {
+		c.ForcesReplace, c.Note = true, "Memorystore cannot turn read replicas off; "+replaceNote
+	}
+	*out = append(*out, c)
+}
+
+// secondaryRange is the secondary_ip_range sent when read replicas are
+// turned on: the stack's, else "auto".
+func secondaryRange(s *Spec) string {
+	if s.SecondaryIPRange == "" {
+		return autoRange
+	}
+	return s.SecondaryIPRange
 }
 
 // diffVersion plans an upgrade in place; Memorystore cannot downgrade.

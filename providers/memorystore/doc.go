@@ -18,4 +18,10 @@
 // server_ca_certs goes into Instance.CACert for verification and for the
 // targets. Instances are Instance.Private: from outside their VPC they are
 // "not reachable from here".
+//
+// Decode reports as diagnostics the read replica and IP range rules the
+// API enforces (spec_replicas.go). Diff compares only what the stack owns,
+// in the stack's form (normalize.go, sent.go): a private service access
+// range's name is kept in state because the API reports the effective CIDR
+// instead, so that echo never plans a replace.
 package memorystore

@@ -12,15 +12,16 @@ import (
 )
 
 // instanceFrom turns an API instance and its AUTH string into an Instance.
-// The AUTH string goes into the URL only.
-func instanceFrom(inst *redispb.Instance, auth string) *provision.Instance {
+// The AUTH string goes into the URL only. sent is what rediskit sent or
+// recorded that the API need not echo as sent.
+func instanceFrom(inst *redispb.Instance, auth string, sent sent) *provision.Instance {
 	status := strings.ToLower(inst.GetState().String())
 	if inst.GetState() == redispb.Instance_READY {
 		status = provision.StatusReady
 	}
 	return &provision.Instance{
 		ID:      inst.GetName(),
-		Attrs:   attrsOf(inst),
+		Attrs:   attrsOf(inst, sent),
 		URL:     connectionURL(inst, auth),
 		Status:  status,
 		CACert:  caBundle(inst),
@@ -69,30 +70,35 @@ func caBundle(inst *redispb.Instance) []byte {
 	return []byte(b.String())
 }
 
-// attrsOf returns the non-secret attributes recorded in state. The AUTH
-// string is never one of them.
-func attrsOf(inst *redispb.Instance) map[string]string {
+// attrsOf returns the non-secret attributes recorded in state, in the
+// form the stack uses (see normalize.go). The AUTH string is never one of
+// them.
+func attrsOf(inst *redispb.Instance, sent sent) map[string]string {
 	project, region, id := splitName(inst.GetName())
-	return map[string]string{
+	a := map[string]string{
 		"project":            project,
 		"region":             region,
 		"instance":           id,
 		"tier":               inst.GetTier().String(),
 		"memory_size_gb":     strconv.Itoa(int(inst.GetMemorySizeGb())),
 		"redis_version":      inst.GetRedisVersion(),
-		"network":            inst.GetAuthorizedNetwork(),
-		"connect_mode":       inst.GetConnectMode().String(),
-		"reserved_ip_range":  inst.GetReservedIpRange(),
+		"network":            fullNetworkName(inst.GetAuthorizedNetwork(), project),
+		"connect_mode":       connectMode(inst),
+		"reserved_ip_range":  reservedRange(inst, sent.reservedRange),
 		"auth":               strconv.FormatBool(inst.GetAuthEnabled()),
 		"transit_encryption": strconv.FormatBool(tlsOn(inst)),
-		"labels":             joinMap(inst.GetLabels()),
-		"redis_configs":      joinMap(inst.GetRedisConfigs()),
+		"labels":             joinMap(owned(inst.GetLabels(), sent.labels)),
+		"redis_configs":      joinMap(owned(inst.GetRedisConfigs(), sent.configs)),
 		"replica_count":      strconv.Itoa(int(inst.GetReplicaCount())),
+		"read_replicas_mode": readReplicasMode(inst),
 		"host":               inst.GetHost(),
 		"port":               strconv.Itoa(int(inst.GetPort())),
 		"zone":               inst.GetCurrentLocationId(),
 		"state":              inst.GetState().String(),
 	}
+	addComputed(a, inst)
+	sent.record(a)
+	return a
 }
 
 // splitName splits projects/P/locations/R/instances/I.

@@ -15,8 +15,11 @@ func (b *Backend) Sizing(spec provision.Spec, rec *provision.Record) provision.S
 	sz := provision.Sizing{Provider: b.Type()}
 	if s, ok := spec.(*Spec); ok && s != nil {
 		sz.Region, sz.Tier, sz.MemoryGB = s.Region, s.Tier, float64(s.MemorySizeGB)
-		if s.ReplicaCount != nil {
+		switch {
+		case s.ReplicaCount != nil:
 			sz.Replicas = *s.ReplicaCount
+		case s.ReadReplicas():
+			sz.Replicas = defaultReadReplicas
 		}
 		return sz
 	}

@@ -19,6 +19,10 @@ func TestSizing(t *testing.T) {
 	if got := b.Sizing(nil, rec); got != want {
 		t.Errorf("Sizing(nil, rec) = %+v, want %+v", got, want)
 	}
+	spec = &Spec{Region: "us-central1", Tier: "STANDARD_HA", MemorySizeGB: 5, ReadReplicasMode: "READ_REPLICAS_ENABLED"}
+	if got := b.Sizing(spec, nil); got.Replicas != 2 {
+		t.Errorf("read replicas without replica_count: %d replicas, want Memorystore's default 2", got.Replicas)
+	}
 	if got := b.Sizing(nil, nil); got != (provision.Sizing{Provider: "memorystore"}) {
 		t.Errorf("Sizing(nil, nil) = %+v", got)
 	}

@@ -18,6 +18,8 @@ const (
 	DefaultRedisVersion = "REDIS_7_2"
 	DefaultNetwork      = "default"
 	DefaultConnectMode  = "DIRECT_PEERING"
+	// DefaultReadReplicasMode is Memorystore's own default.
+	DefaultReadReplicasMode = "READ_REPLICAS_DISABLED"
 	// ManagedByLabel marks instances rediskit created; its value is
 	// ManagedByValue unless the stack sets the label itself.
 	ManagedByLabel = "managed-by"
@@ -48,7 +50,17 @@ type Spec struct {
 	RedisConfigs map[string]string
 	// ReplicaCount is nil to leave Memorystore's default.
 	ReplicaCount *int
+	// ReadReplicasMode is "READ_REPLICAS_DISABLED" or
+	// "READ_REPLICAS_ENABLED"; once enabled, Memorystore cannot disable it.
+	ReadReplicasMode string
+	// SecondaryIPRange is where read replicas go when they are turned on
+	// for an existing instance: a /28 CIDR (direct peering), an allocated
+	// range's name (private service access) or "auto"; "" sends "auto".
+	SecondaryIPRange string
 }
+
+// ReadReplicas reports whether the spec asks for read replicas.
+func (s *Spec) ReadReplicas() bool { return s.ReadReplicasMode == "READ_REPLICAS_ENABLED" }
 
 // Name is the instance's resource name, projects/P/locations/R/instances/I.
 func (s *Spec) Name() string { return s.Parent() + "/instances/" + s.Instance }
@@ -83,6 +95,8 @@ func specSchema() *hcl.BodySchema {
 		{Name: "labels"},
 		{Name: "redis_configs"},
 		{Name: "replica_count"},
+		{Name: "read_replicas_mode"},
+		{Name: "secondary_ip_range"},
 	}}
 	for _, name := range slices.Sorted(maps.Keys(credentialAttrs)) {
 		s.Attributes = append(s.Attributes, hcl.AttributeSchema{Name: name})
@@ -113,7 +127,8 @@ type decoder struct {
 func (d *decoder) spec() *Spec {
 	d.refuseCredentials()
 	s := &Spec{Tier: DefaultTier, MemorySizeGB: DefaultMemorySizeGB, RedisVersion: DefaultRedisVersion,
-		Network: DefaultNetwork, ConnectMode: DefaultConnectMode, Auth: true, TransitEncryption: true}
+		Network: DefaultNetwork, ConnectMode: DefaultConnectMode, ReadReplicasMode: DefaultReadReplicasMode,
+		Auth: true, TransitEncryption: true}
 	d.Decode("project", &s.Project)
 	d.Decode("region", &s.Region)
 	d.Decode("instance", &s.Instance)
@@ -128,6 +143,8 @@ func (d *decoder) spec() *Spec {
 	d.Decode("labels", &s.Labels)
 	d.Decode("redis_configs", &s.RedisConfigs)
 	d.Decode("replica_count", &s.ReplicaCount)
+	d.Decode("read_replicas_mode", &s.ReadReplicasMode)
+	d.Decode("secondary_ip_range", &s.SecondaryIPRange)
 	d.check(s)
 	return s
 }

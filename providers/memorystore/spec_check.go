@@ -3,7 +3,6 @@ package memorystore
 import (
 	"fmt"
 	"maps"
-	"net/netip"
 	"regexp"
 	"slices"
 	"strings"
@@ -41,8 +40,9 @@ func validLabel(k, v string) bool {
 var knownVersions = []string{"REDIS_3_2", "REDIS_4_0", "REDIS_5_0", "REDIS_6_X", "REDIS_7_0", "REDIS_7_2"}
 
 var (
-	tiers        = []string{"BASIC", "STANDARD_HA"}
-	connectModes = []string{"DIRECT_PEERING", "PRIVATE_SERVICE_ACCESS"}
+	tiers            = []string{"BASIC", "STANDARD_HA"}
+	connectModes     = []string{"DIRECT_PEERING", "PRIVATE_SERVICE_ACCESS"}
+	readReplicaModes = []string{"READ_REPLICAS_DISABLED", "READ_REPLICAS_ENABLED"}
 )
 
 func (d *decoder) check(s *Spec) {
@@ -53,6 +53,7 @@ func (d *decoder) check(s *Spec) {
 	}
 	d.checkEnum("tier", &s.Tier, tiers, "Unknown Memorystore tier")
 	d.checkEnum("connect_mode", &s.ConnectMode, connectModes, "Unknown connect mode")
+	d.checkEnum("read_replicas_mode", &s.ReadReplicasMode, readReplicaModes, "Unknown read replicas mode")
 	if (s.MemorySizeGB < 1 || s.MemorySizeGB > 300) && d.Checkable("memory_size_gb") {
 		d.Fail("memory_size_gb", "Memory size out of range", "Set memory_size_gb to a whole number of GB from 1 to 300.")
 	}
@@ -61,6 +62,7 @@ func (d *decoder) check(s *Spec) {
 	}
 	s.Network = d.network(s.Network, s.Project)
 	d.checkReservedRange(s)
+	d.checkSecondaryRange(s)
 	d.checkReplicas(s)
 	s.Labels = d.labels(s.Labels)
 	d.checkConfigs(s.RedisConfigs)
@@ -129,28 +131,6 @@ func (d *decoder) network(n, project string) string {
 		d.Fail("network", "Invalid network", fmt.Sprintf("%q is neither a VPC network name (such as \"default\") nor a full name (projects/PROJECT/global/networks/NAME).", n))
 	}
 	return n
-}
-
-func (d *decoder) checkReservedRange(s *Spec) {
-	if s.ReservedIPRange == "" || s.ConnectMode != "DIRECT_PEERING" || !d.Checkable("reserved_ip_range") {
-		return
-	}
-	if p, err := netip.ParsePrefix(s.ReservedIPRange); err != nil || !p.Addr().Is4() || p.Bits() > 29 {
-		d.Fail("reserved_ip_range", "Invalid reserved IP range", fmt.Sprintf("With connect_mode DIRECT_PEERING, reserved_ip_range is an unused IPv4 range of at least /29, such as \"10.0.0.0/29\"; %q is not. Remove it to let Memorystore choose.", s.ReservedIPRange))
-	}
-}
-
-func (d *decoder) checkReplicas(s *Spec) {
-	if s.ReplicaCount == nil || !d.Checkable("replica_count") {
-		return
-	}
-	n := *s.ReplicaCount
-	switch {
-	case s.Tier == "BASIC" && n != 0:
-		d.Fail("replica_count", "Replicas need the STANDARD_HA tier", "A BASIC instance has no replicas: remove replica_count, or set tier = \"STANDARD_HA\" (which cannot be changed later without replacing the instance).")
-	case s.Tier == "STANDARD_HA" && (n < 1 || n > 5):
-		d.Fail("replica_count", "Replica count out of range", "A STANDARD_HA instance has 1 to 5 replicas; set replica_count in that range or remove it.")
-	}
 }
 
 // labels checks the stack's labels and adds ManagedByLabel.

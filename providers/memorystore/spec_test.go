@@ -33,19 +33,22 @@ func TestDecodeEverything(t *testing.T) {
 		`network = "projects/host-proj/global/networks/shared"`, `connect_mode = "PRIVATE_SERVICE_ACCESS"`,
 		`reserved_ip_range = "google-managed-services-shared"`, `auth = false`, `transit_encryption = false`,
 		`labels = { team = "web", "managed-by" = "terraform" }`, `redis_configs = { "maxmemory-policy" = "noeviction" }`,
-		`replica_count = 2`))
+		`replica_count = 2`, `read_replicas_mode = "read_replicas_enabled"`, `secondary_ip_range = "google-managed-services-replicas"`))
 	if s.Tier != "STANDARD_HA" || s.MemorySizeGB != 5 || s.RedisVersion != "REDIS_6_X" ||
 		s.Network != "projects/host-proj/global/networks/shared" || s.ConnectMode != "PRIVATE_SERVICE_ACCESS" ||
 		s.ReservedIPRange != "google-managed-services-shared" || s.Auth || s.TransitEncryption ||
-		s.RedisConfigs["maxmemory-policy"] != "noeviction" || s.ReplicaCount == nil || *s.ReplicaCount != 2 {
+		s.RedisConfigs["maxmemory-policy"] != "noeviction" || s.ReplicaCount == nil || *s.ReplicaCount != 2 ||
+		s.ReadReplicasMode != "READ_REPLICAS_ENABLED" || s.SecondaryIPRange != "google-managed-services-replicas" {
 		t.Errorf("decoded %+v", s)
 	}
 	if !maps.Equal(s.Labels, map[string]string{"managed-by": "terraform", "team": "web"}) {
 		t.Errorf("labels = %v; the stack's own managed-by wins", s.Labels)
 	}
 	req := createRequest(s).GetInstance()
-	if req.GetReadReplicasMode().String() != "READ_REPLICAS_ENABLED" || req.GetReplicaCount() != 2 {
-		t.Errorf("request asks for %v replicas, mode %v", req.GetReplicaCount(), req.GetReadReplicasMode())
+	if req.GetReadReplicasMode().String() != "READ_REPLICAS_ENABLED" || req.GetReplicaCount() != 2 ||
+		req.GetSecondaryIpRange() != "google-managed-services-replicas" || req.GetReservedIpRange() != "google-managed-services-shared" {
+		t.Errorf("request asks for %v replicas, mode %v, ranges %q and %q", req.GetReplicaCount(), req.GetReadReplicasMode(),
+			req.GetReservedIpRange(), req.GetSecondaryIpRange())
 	}
 }
 
@@ -67,6 +70,12 @@ func TestDecodeDiagnostics(t *testing.T) {
 		{"connect mode", `connect_mode = "PEERING"`, "Unknown connect mode", "PRIVATE_SERVICE_ACCESS"},
 		{"range", `reserved_ip_range = "10.0.0.0/30"`, "Invalid reserved IP range", "/29"},
 		{"basic replicas", `replica_count = 1`, "Replicas need the STANDARD_HA tier", "STANDARD_HA"},
+		{"read replica mode", `read_replicas_mode = "ON"`, "Unknown read replicas mode", "READ_REPLICAS_ENABLED"},
+		{"basic read replicas", `read_replicas_mode = "READ_REPLICAS_ENABLED"` + "\n" + `memory_size_gb = 5`, "Read replicas need the STANDARD_HA tier", `tier = "STANDARD_HA"`},
+		{"basic secondary range", `secondary_ip_range = "auto"`, "Read replicas need the STANDARD_HA tier", "remove it"},
+		{"peering range name", `reserved_ip_range = "google-managed-services-default"`, "Invalid reserved IP range", "DIRECT_PEERING"},
+		{"secondary /29", `secondary_ip_range = "10.0.1.0/29"` + "\n" + `tier = "STANDARD_HA"`, "Invalid secondary IP range", "/28"},
+		{"secondary name with peering", `secondary_ip_range = "replicas"` + "\n" + `tier = "STANDARD_HA"`, "Invalid secondary IP range", `"auto"`},
 		{"label", `labels = { Team = "x" }`, "Invalid label", "lowercase"},
 		{"long label", `labels = { team = "` + strings.Repeat("x", 64) + `" }`, "Invalid label", "at most 63"},
 		{"long network", `network = "` + strings.Repeat("n", 64) + `"`, "Invalid network", "VPC network name"},

@@ -18,7 +18,8 @@ import (
 
 // Update makes the in-place changes Diff reports, judged against a fresh
 // read: UpdateInstance with an update mask for memory size, labels, Redis
-// configuration, replica count and AUTH, then UpgradeInstance for a newer
+// configuration, replica count, AUTH and read replicas (their mode and
+// secondary_ip_range together), then UpgradeInstance for a newer
 // Redis version. It first waits for a busy instance to be READY, and
 // returns the instance afterwards.
 func (b *Backend) Update(ctx context.Context, rec provision.Record, want provision.Spec) (*provision.Instance, error) {
@@ -34,10 +35,11 @@ func (b *Backend) Update(ctx context.Context, rec provision.Record, want provisi
 	if err != nil {
 		return nil, b.waitError("waiting for instance "+rec.ID, ctx, err)
 	}
-	if immutable := immutableChanges(inst, s); len(immutable) > 0 {
+	sent := sentByRecord(rec.Attrs)
+	if immutable := immutableChanges(inst, s, sent); len(immutable) > 0 {
 		return nil, fmt.Errorf("memorystore: instance %s cannot change %s in place; %s", rec.ID, strings.Join(immutable, ", "), replaceNote)
 	}
-	if inst, err = b.updateFields(ctx, c, inst, s); err != nil {
+	if inst, err = b.updateFields(ctx, c, inst, s, sent); err != nil {
 		return nil, err
 	}
 	if inst.GetRedisVersion() != s.RedisVersion {
@@ -45,13 +47,13 @@ func (b *Backend) Update(ctx context.Context, rec provision.Record, want provisi
 			return nil, err
 		}
 	}
-	return b.instance(ctx, c, inst)
+	return b.instance(ctx, c, inst, sent.withKeysOf(s))
 }
 
 // immutableChanges names what differs that only a replace can change.
-func immutableChanges(inst *redispb.Instance, s *Spec) []string {
+func immutableChanges(inst *redispb.Instance, s *Spec, sent sent) []string {
 	var out []string
-	for _, c := range (&Backend{}).Diff(s, instanceFrom(inst, "")) {
+	for _, c := range (&Backend{}).Diff(s, instanceFrom(inst, "", sent)) {
 		if c.ForcesReplace {
 			out = append(out, c.Name)
 		}
@@ -60,21 +62,29 @@ func immutableChanges(inst *redispb.Instance, s *Spec) []string {
 }
 
 // updatePaths returns the update mask that takes inst to s, and the
-// instance to send with it.
-func updatePaths(inst *redispb.Instance, s *Spec) ([]string, *redispb.Instance) {
+// instance to send with it. Labels and Redis configuration keys that are
+// not the stack's (see sent) are sent back unchanged.
+func updatePaths(inst *redispb.Instance, s *Spec, sent sent) ([]string, *redispb.Instance) {
 	body := &redispb.Instance{Name: inst.GetName()}
 	var paths []string
 	if int(inst.GetMemorySizeGb()) != s.MemorySizeGB {
 		paths, body.MemorySizeGb = append(paths, "memory_size_gb"), int32(s.MemorySizeGB)
 	}
-	if !maps.Equal(inst.GetLabels(), s.Labels) {
-		paths, body.Labels = append(paths, "labels"), s.Labels
+	if labels := merged(inst.GetLabels(), s.Labels, sent.labels); !maps.Equal(inst.GetLabels(), labels) {
+		paths, body.Labels = append(paths, "labels"), labels
 	}
-	if !maps.Equal(inst.GetRedisConfigs(), s.RedisConfigs) && (len(inst.GetRedisConfigs()) > 0 || len(s.RedisConfigs) > 0) {
-		paths, body.RedisConfigs = append(paths, "redis_configs"), s.RedisConfigs
+	if configs := merged(inst.GetRedisConfigs(), s.RedisConfigs, sent.configs); !maps.Equal(inst.GetRedisConfigs(), configs) &&
+		(len(inst.GetRedisConfigs()) > 0 || len(configs) > 0) {
+		paths, body.RedisConfigs = append(paths, "redis_configs"), configs
 	}
 	if s.ReplicaCount != nil && int(inst.GetReplicaCount()) != *s.ReplicaCount {
 		paths, body.ReplicaCount = append(paths, "replica_count"), int32(*s.ReplicaCount)
+	}
+	// Memorystore refuses read replicas turned on without the range they
+	// go in, in the same update (gcp-apis.md §6b row 7).
+	if s.ReadReplicas() && inst.GetReadReplicasMode() != redispb.Instance_READ_REPLICAS_ENABLED {
+		paths = append(paths, "read_replicas_mode", "secondary_ip_range")
+		body.ReadReplicasMode, body.SecondaryIpRange = redispb.Instance_READ_REPLICAS_ENABLED, secondaryRange(s)
 	}
 	if inst.GetAuthEnabled() != s.Auth {
 		paths, body.AuthEnabled = append(paths, "auth_enabled"), s.Auth
@@ -85,10 +95,10 @@ func updatePaths(inst *redispb.Instance, s *Spec) ([]string, *redispb.Instance) 
 // updateFields sends UpdateInstance when anything in its mask differs. A
 // call that failed transiently may still have taken effect, so each retry
 // first waits for the instance to settle and recomputes the mask.
-func (b *Backend) updateFields(ctx context.Context, c *redis.CloudRedisClient, inst *redispb.Instance, s *Spec) (*redispb.Instance, error) {
+func (b *Backend) updateFields(ctx context.Context, c *redis.CloudRedisClient, inst *redispb.Instance, s *Spec, sent sent) (*redispb.Instance, error) {
 	name := inst.GetName()
 	for attempt := 1; ; attempt++ {
-		paths, body := updatePaths(inst, s)
+		paths, body := updatePaths(inst, s, sent)
 		if len(paths) == 0 {
 			return inst, nil
 		}

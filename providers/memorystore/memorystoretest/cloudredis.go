@@ -104,6 +104,9 @@ func (s *Server) add(inst *redispb.Instance) (*entry, error) {
 		s.remove(inst.GetName())
 		return nil, err
 	}
+	s.mu.Lock()
+	fillComputed(e.inst)
+	s.mu.Unlock()
 	return e, nil
 }
 
@@ -126,13 +129,16 @@ func (s *Server) UpdateInstance(_ context.Context, req *redispb.UpdateInstanceRe
 	}
 	want := req.GetInstance()
 	e, err := s.begin(want.GetName(), redispb.Instance_UPDATING, func(inst *redispb.Instance) error {
-		if slices.Contains(paths, "replica_count") && inst.GetTier() == redispb.Instance_BASIC && want.GetReplicaCount() > 0 {
-			return status.Error(codes.InvalidArgument, "replica_count must be 0 for the BASIC tier")
-		}
 		if slices.Contains(paths, "memory_size_gb") && (want.GetMemorySizeGb() < 1 || want.GetMemorySizeGb() > 300) {
 			return status.Errorf(codes.InvalidArgument, "memory_size_gb %d must be between 1 and 300", want.GetMemorySizeGb())
 		}
-		return nil
+		after := proto.Clone(inst).(*redispb.Instance)
+		applyMask(after, want, paths)
+		secondary := ""
+		if slices.Contains(paths, "secondary_ip_range") {
+			secondary = want.GetSecondaryIpRange()
+		}
+		return checkUpdate(inst, after, paths, secondary)
 	})
 	if err != nil {
 		return nil, err
@@ -169,8 +175,17 @@ func applyMask(inst, want *redispb.Instance, paths []string) {
 			inst.ReplicaCount = want.GetReplicaCount()
 		case "auth_enabled":
 			inst.AuthEnabled = want.GetAuthEnabled()
+		case "read_replicas_mode":
+			inst.ReadReplicasMode = want.GetReadReplicasMode()
+		case "secondary_ip_range":
+			inst.SecondaryIpRange = resolveSecondary(want.GetSecondaryIpRange())
+		case "maintenance_policy":
+			inst.MaintenancePolicy = want.GetMaintenancePolicy()
+		case "persistence_config":
+			inst.PersistenceConfig = want.GetPersistenceConfig()
 		}
 	}
+	fillComputed(inst)
 }
 
 // applyAuth turns AUTH on (with a new AUTH string) or off on the server.

@@ -106,29 +106,31 @@ func checkShape(inst *redispb.Instance) error {
 		return status.Errorf(codes.InvalidArgument, "memory_size_gb %d must be between 1 and 300", inst.GetMemorySizeGb())
 	case inst.GetRedisVersion() != "" && !versionPattern.MatchString(inst.GetRedisVersion()):
 		return status.Errorf(codes.InvalidArgument, "redis_version %q is not supported", inst.GetRedisVersion())
-	case inst.GetAuthorizedNetwork() != "" && !networkPattern.MatchString(inst.GetAuthorizedNetwork()):
-		return status.Errorf(codes.InvalidArgument, "authorized_network %q must be projects/{project}/global/networks/{network}", inst.GetAuthorizedNetwork())
-	case inst.GetTier() == redispb.Instance_BASIC && inst.GetReplicaCount() > 0:
-		return status.Error(codes.InvalidArgument, "replica_count must be 0 for the BASIC tier")
+	case inst.GetAuthorizedNetwork() != "" && !networkPattern.MatchString(inst.GetAuthorizedNetwork()) && !rangeNamePattern.MatchString(inst.GetAuthorizedNetwork()):
+		return status.Errorf(codes.InvalidArgument, "authorized_network %q must be a network name or projects/{project}/global/networks/{network}", inst.GetAuthorizedNetwork())
 	}
-	return nil
+	if err := checkRange(inst); err != nil {
+		return err
+	}
+	if err := checkSecondaryRange(inst, inst.GetSecondaryIpRange()); err != nil {
+		return err
+	}
+	return checkReplicas(inst)
 }
 
 func fillDefaults(inst *redispb.Instance, project, region string) {
 	if inst.RedisVersion == "" {
 		inst.RedisVersion = "REDIS_7_0"
 	}
+	// The API reports the network by its full name whatever it was given.
 	if inst.AuthorizedNetwork == "" {
-		inst.AuthorizedNetwork = "projects/" + project + "/global/networks/default"
+		inst.AuthorizedNetwork = "default"
+	}
+	if !networkPattern.MatchString(inst.AuthorizedNetwork) {
+		inst.AuthorizedNetwork = "projects/" + project + "/global/networks/" + inst.AuthorizedNetwork
 	}
 	if inst.ConnectMode == redispb.Instance_CONNECT_MODE_UNSPECIFIED {
 		inst.ConnectMode = redispb.Instance_DIRECT_PEERING
-	}
-	if inst.ReservedIpRange == "" {
-		inst.ReservedIpRange = "10.0.0.0/29"
-		if inst.ConnectMode == redispb.Instance_PRIVATE_SERVICE_ACCESS {
-			inst.ReservedIpRange = "google-managed-services-default"
-		}
 	}
 	if inst.TransitEncryptionMode == redispb.Instance_TRANSIT_ENCRYPTION_MODE_UNSPECIFIED {
 		inst.TransitEncryptionMode = redispb.Instance_DISABLED
@@ -138,11 +140,18 @@ func fillDefaults(inst *redispb.Instance, project, region string) {
 	}
 	if inst.Tier == redispb.Instance_STANDARD_HA && inst.ReplicaCount == 0 {
 		inst.ReplicaCount = 1
+		if readReplicasOn(inst) {
+			inst.ReplicaCount = 2
+		}
 	}
 	if inst.LocationId == "" {
 		inst.LocationId = region + "-a"
 	}
+	if inst.Tier == redispb.Instance_STANDARD_HA && inst.AlternativeLocationId == "" {
+		inst.AlternativeLocationId = region + "-b"
+	}
 	inst.CurrentLocationId = inst.LocationId
+	inst.SecondaryIpRange = resolveSecondary(inst.SecondaryIpRange)
 	inst.Host = "127.0.0.1"
 	inst.State = redispb.Instance_CREATING
 	inst.CreateTime = timestamppb.Now()
