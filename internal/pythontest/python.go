@@ -5,6 +5,7 @@
 package pythontest
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"strings"
@@ -20,6 +21,16 @@ const Install = "apt-get install python3-redis python3-channels-redis python3-dj
 // /usr/bin/python3 that imports every module, or fails t.
 func Find(t testing.TB, modules ...string) string {
 	t.Helper()
+	python, err := Lookup(modules...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return python
+}
+
+// Lookup is Find for callers without a testing.TB (testscript commands):
+// the error says what to install.
+func Lookup(modules ...string) (string, error) {
 	candidates := []string{os.Getenv("REDISKIT_PYTHON")}
 	if p, err := exec.LookPath("python3"); err == nil {
 		candidates = append(candidates, p)
@@ -32,11 +43,10 @@ func Find(t testing.TB, modules ...string) string {
 			continue
 		}
 		if err := exec.Command(c, "-c", imports).Run(); err == nil {
-			return c
+			return c, nil
 		}
 		tried = append(tried, c)
 	}
-	t.Fatalf("no Python 3 here can %q (tried %s): run `%s`, or set REDISKIT_PYTHON to a python3 that has them",
+	return "", fmt.Errorf("no Python 3 here can %q (tried %s): run `%s`, or set REDISKIT_PYTHON to a python3 that has them",
 		imports, strings.Join(tried, ", "), Install)
-	return ""
 }
