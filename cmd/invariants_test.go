@@ -15,6 +15,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/rediskit/rediskit/providers/dotenv"
+	"github.com/rediskit/rediskit/providers/tlsurl"
 	"github.com/rediskit/rediskit/provision"
 )
 
@@ -241,8 +242,10 @@ func (w *world) instanceFor(raw string) *provision.Instance {
 		return inst
 	}
 	q := u.Query()
-	if caFile := q.Get("ssl_ca_certs"); caFile != "" {
-		q.Del("ssl_ca_certs")
+	if caFile := q.Get(tlsurl.ParamCAFile); caFile != "" {
+		for _, p := range []string{tlsurl.ParamCAFile, tlsurl.ParamCertReqs, tlsurl.ParamCheckHostname} {
+			q.Del(p)
+		}
 		u.RawQuery = q.Encode()
 		inst.URL, inst.Private = u.String(), true
 		inst.CACert, _ = os.ReadFile(caFile)

@@ -145,7 +145,10 @@ func emitSamples(t *testing.T, v *viewJSON) {
 	v.Event(provision.Event{Type: provision.EventTargetCheck, Address: "target.dotenv.dev", Message: "holds no URL", Failed: true})
 	v.LockWait(&provision.LockError{Info: provision.LockInfo{ID: "123", Operation: "apply", Who: "alice@ci", Host: "ci", PID: 42,
 		JobURL: "https://ci.example/job/1", Version: "0.1.0", Created: time.Now(), Path: ".rediskit/state.json"}}, 500*time.Millisecond)
-	v.Outputs([]outputValue{{Name: "channels", Provider: "local", URL: "redis://:****@127.0.0.1:6379/0", Sensitive: true}})
+	v.Outputs([]outputValue{{Name: "channels", Provider: "local", URL: "redis://:****@127.0.0.1:6379/0", Sensitive: true},
+		{Name: "private", Provider: "memorystore", Sensitive: true, TLS: true, CAFile: "/srv/app/.rediskit/ca/private.pem",
+			URL: "rediss://:****@10.0.0.3:6378/0?ssl_cert_reqs=required&ssl_ca_certs=/srv/app/.rediskit/ca/private.pem&ssl_check_hostname=false"}})
+	v.DjangoSettings(djangoEnv)
 	sum := provision.Summary{Create: 1, Bind: 1}
 	for _, r := range []result{{Kind: "valid", Message: "ok"}, {Kind: "apply", Message: "done", Summary: &sum},
 		{Kind: "plan_saved", Message: "saved", PlanFile: "plan.json"}, {Kind: "error", Message: "failed"}} {

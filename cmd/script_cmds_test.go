@@ -45,6 +45,9 @@ func scriptCmds() map[string]func(ts *testscript.TestScript, neg bool, args []st
 		"cloudrun":    newCloudRunCmd(google),
 		"upstash":     cmdUpstash,
 		"gcs":         cmdGCS,
+		"redispy":     cmdRedisPy,
+		"djangolayer": cmdDjangoLayer,
+		"rediscli":    cmdRedisCLI,
 	}
 }
 

@@ -15,6 +15,7 @@ import (
 
 	"github.com/rediskit/rediskit/providers/dotenv"
 	"github.com/rediskit/rediskit/providers/memorystore/memorystoretest"
+	"github.com/rediskit/rediskit/providers/tlsurl"
 	"github.com/rediskit/rediskit/provision"
 )
 
@@ -239,8 +240,9 @@ func msNoSecret(ts *testscript.TestScript, fake *memorystoretest.Server, files [
 
 // msProbe connects the way redis-py does with the URL alone: it takes the
 // CA bundle from the ssl_ca_certs parameter (which go-redis does not know,
-// so the parameter is taken off for it), checks the chain without a host
-// name as for any private backend, then runs rediskit's probe.
+// so the parameters of tlsurl are taken off for it), checks the chain
+// without a host name as ssl_check_hostname=false asks, then runs
+// rediskit's probe.
 func msProbe(ts *testscript.TestScript, args []string) {
 	if len(args) != 2 {
 		ts.Fatalf("usage: memorystore probe FILE VAR")
@@ -254,8 +256,13 @@ func msProbe(ts *testscript.TestScript, args []string) {
 		ts.Fatalf("%s in %s is not a URL", args[1], args[0])
 	}
 	q := u.Query()
-	caFile := q.Get("ssl_ca_certs")
-	q.Del("ssl_ca_certs")
+	caFile := q.Get(tlsurl.ParamCAFile)
+	if q.Get(tlsurl.ParamCertReqs) != "required" || q.Get(tlsurl.ParamCheckHostname) != "false" {
+		ts.Fatalf("%s in %s does not ask redis-py to check the chain and not the IP address's name", args[1], args[0])
+	}
+	for _, p := range []string{tlsurl.ParamCAFile, tlsurl.ParamCertReqs, tlsurl.ParamCheckHostname} {
+		q.Del(p)
+	}
 	u.RawQuery = q.Encode()
 	inst := &provision.Instance{URL: u.String(), Private: true}
 	if caFile != "" {

@@ -19,8 +19,12 @@ type view interface {
 	Event(ev provision.Event)
 	// LockWait tells that the state is locked and when the next try is.
 	LockWait(held *provision.LockError, next time.Duration)
-	// Outputs shows each redis block's URL (masked unless revealed).
+	// Outputs shows each redis block's URL (masked unless revealed), and
+	// for a URL that names a CA file, how to use it with redis-cli.
 	Outputs(outs []outputValue)
+	// DjangoSettings shows a CHANNEL_LAYERS block for channels_redis 4
+	// that reads the URL from the environment variable env.
+	DjangoSettings(env string)
 	// Result closes a command with its outcome line.
 	Result(r result)
 	// Error shows an error that ends the command.
@@ -37,6 +41,12 @@ type outputValue struct {
 	Provider  string `json:"provider"`
 	URL       string `json:"url"`
 	Sensitive bool   `json:"sensitive"`
+	// TLS is set for a rediss:// URL.
+	TLS bool `json:"tls"`
+	// CAFile is the absolute path of the CA bundle the URL names (its
+	// ssl_ca_certs parameter), for a backend with a CA of its own; empty
+	// when the system's roots trust the server.
+	CAFile string `json:"ca_file,omitempty"`
 }
 
 // result is a command's closing line, as data.

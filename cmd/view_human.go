@@ -69,11 +69,41 @@ func (v *viewHuman) Result(r result) {
 func (v *viewHuman) Outputs(outs []outputValue) {
 	if len(outs) == 1 && outs[0].Name == "" {
 		fmt.Fprintln(v.out, outs[0].URL)
-		return
+	} else {
+		for _, o := range outs {
+			fmt.Fprintf(v.out, "%s = %s\n", o.Name, o.URL)
+		}
 	}
+	// On stderr, so that $(rediskit output --reveal NAME) is the URL alone.
 	for _, o := range outs {
-		fmt.Fprintf(v.out, "%s = %s\n", o.Name, o.URL)
+		if o.CAFile == "" {
+			continue
+		}
+		whose := "the URL"
+		if o.Name != "" {
+			whose = o.Name + "'s URL"
+		}
+		// redis-cli 7.0 reads neither ssl_ca_certs nor, in ":PASSWORD@",
+		// that the user name is absent: it sends AUTH "" PASSWORD, which
+		// fails, unless --user comes after -u.
+		fmt.Fprintf(v.err, "note: %s names the CA file %s (ssl_ca_certs, which redis-py reads); "+
+			"redis-cli reads neither it nor the URL's empty user name: redis-cli --tls --cacert %s -u URL --user default\n",
+			whose, o.CAFile, o.CAFile)
 	}
+}
+
+func (v *viewHuman) DjangoSettings(env string) {
+	fmt.Fprintf(v.out, `# Django Channels' layer for channels_redis 4.x. %[1]s is the URL that
+# rediskit writes into .env or Cloud Run (or prints: rediskit output --reveal).
+import os
+
+CHANNEL_LAYERS = {
+    "default": {
+        "BACKEND": "channels_redis.core.RedisChannelLayer",
+        "CONFIG": {"hosts": [os.environ[%[2]q]]},
+    },
+}
+`, env, env)
 }
 
 func (v *viewHuman) Event(ev provision.Event) {

@@ -14,7 +14,7 @@ import (
 
 // jsonUIVersion is the version of the JSON stream. Fields are only ever
 // added; a change that removes or renames one needs a new major version.
-const jsonUIVersion = "1.0"
+const jsonUIVersion = "1.1"
 
 // viewJSON writes one JSON object per line to stdout, each with a "type",
 // for pipelines. Secrets are masked exactly as in the human view.
@@ -155,6 +155,12 @@ func (v *viewJSON) Outputs(outs []outputValue) {
 		m[o.Name] = o
 	}
 	v.emit("info", "outputs", fmt.Sprintf("Outputs: %d", len(outs)), map[string]any{"outputs": m})
+}
+
+// DjangoSettings is refused with --json by `output`; the block is Python,
+// so it goes out as a log event's message should it ever be asked for.
+func (v *viewJSON) DjangoSettings(env string) {
+	v.emit("info", "log", "CHANNEL_LAYERS reads "+env+" (rediskit output --format django)", nil)
 }
 
 func (v *viewJSON) Result(r result) {

@@ -1,17 +1,13 @@
 package cloudrun
 
 import (
-	"net/url"
 	"path"
 	"strings"
 
 	"cloud.google.com/go/run/apiv2/runpb"
-)
 
-// caParam is the URL query parameter that names a CA bundle file. redis-py
-// (and so channels_redis and Django's cache backend) passes it on as
-// ssl_ca_certs.
-const caParam = "ssl_ca_certs"
+	"github.com/rediskit/rediskit/providers/tlsurl"
+)
 
 // caFile is the bundle's file name inside the mounted folder.
 const caFile = "ca.pem"
@@ -39,23 +35,10 @@ func caVolume(s *settings, version string) (*runpb.Volume, *runpb.VolumeMount) {
 	return v, &runpb.VolumeMount{Name: caVolumeName(s), MountPath: caMountPath(s)}
 }
 
-// withCA returns u with the ssl_ca_certs parameter naming p.
-func withCA(u, p string) string {
-	sep := "?"
-	if strings.Contains(u, "?") {
-		sep = "&"
-	}
-	return u + sep + caParam + "=" + strings.ReplaceAll(url.QueryEscape(p), "%2F", "/")
-}
+// withCA returns u with the CA parameters naming p (tlsurl.WithCAFile,
+// shared with the dotenv target and `rediskit output`).
+func withCA(u, p string) string { return tlsurl.WithCAFile(u, p) }
 
-// withoutCA undoes withCA: it returns v without the parameter naming p,
-// and whether v had it.
-func withoutCA(v, p string) (string, bool) {
-	added := withCA("", p) // "?ssl_ca_certs=..."
-	for _, sep := range []string{"?", "&"} {
-		if suffix := sep + added[1:]; strings.HasSuffix(v, suffix) {
-			return strings.TrimSuffix(v, suffix), true
-		}
-	}
-	return v, false
-}
+// withoutCA undoes withCA: it returns v without the parameters naming p,
+// and whether v had them.
+func withoutCA(v, p string) (string, bool) { return tlsurl.WithoutCAFile(v, p) }

@@ -125,7 +125,7 @@ func TestWritePrivateTLSBackend(t *testing.T) {
 		t.Errorf("vpc access %v", svc.GetTemplate().GetVpcAccess())
 	}
 	_, versions, _, _ := r.fake.Secret("projects/acme-prod/secrets/acme-redis-url")
-	if want := redis.URL("") + "?ssl_ca_certs=/etc/rediskit/redis-url/ca.pem"; string(versions[0].Payload) != want {
+	if want := redis.URL("") + "?ssl_cert_reqs=required&ssl_ca_certs=/etc/rediskit/redis-url/ca.pem&ssl_check_hostname=false"; string(versions[0].Payload) != want {
 		t.Errorf("the secret holds the URL without the CA parameter")
 	}
 	_, caVersions, _, ok := r.fake.Secret("projects/acme-prod/secrets/acme-redis-url-ca")

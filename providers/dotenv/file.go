@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"syscall"
 
+	"github.com/rediskit/rediskit/providers/tlsurl"
 	"github.com/rediskit/rediskit/provision"
 )
 
@@ -31,7 +32,7 @@ func (t *Target) Read(ctx context.Context, attrs provision.TargetAttrs) (string,
 	value, set := Lookup(src, f.env)
 	// The CA parameter Write added is stripped only while its file is
 	// there: a missing bundle is drift that the next apply repairs.
-	if stripped, ok := withoutCA(value, f.caPath()); ok && f.caExists() {
+	if stripped, ok := tlsurl.WithoutCAFile(value, f.caPath()); ok && f.caExists() {
 		value = stripped
 	}
 	return value, set, nil
@@ -43,9 +44,10 @@ func (t *Target) Read(ctx context.Context, attrs provision.TargetAttrs) (string,
 // nothing, but still tightens the file's mode.
 //
 // With conn.CACert, the CA bundle is written first, beside the file (see
-// caPath, mode 0600, atomically), and the URL gets an ssl_ca_certs
-// parameter with the bundle's absolute path; without it, a bundle left by
-// an earlier Write is removed once the URL no longer names it.
+// caPath, mode 0600, atomically), and the URL gets the parameters of
+// tlsurl.WithCAFile, which name the bundle's absolute path; without it, a
+// bundle left by an earlier Write is removed once the URL no longer names
+// it.
 func (t *Target) Write(ctx context.Context, attrs provision.TargetAttrs, conn provision.Connection) error {
 	f, err := t.newEnvFile(ctx, attrs)
 	if err != nil {
@@ -56,7 +58,7 @@ func (t *Target) Write(ctx context.Context, attrs provision.TargetAttrs, conn pr
 		if err := f.writeCA(conn.CACert); err != nil {
 			return err
 		}
-		value = withCA(conn.URL, f.caPath())
+		value = tlsurl.WithCAFile(conn.URL, f.caPath())
 	}
 	if err := f.set(value); err != nil {
 		return err
