@@ -77,8 +77,8 @@ func moveChange(c *Change, ts *TargetState, p *Plan, reg *Registry) *Change {
 	switch m, ok := t.(Mover); {
 	case !ok:
 		c.Reason = "settings changed: written to " + to
-		c.Warnings = append(c.Warnings, from+" keeps its value: "+c.Type+" targets do not move a value when their settings change; "+
-			"remove it there by hand once the app reads "+to)
+		c.Warnings = append(c.Warnings, c.Type+" targets leave the place their old settings named ("+from+") as it is: "+
+			"if that is another place than the new one, remove the value there by hand once the app reads it from "+to)
 	case m.MovesInOneChange(ts.Attrs, c.target.Attrs):
 		c.Reason = "settings changed: moves from " + from + " to " + to + " in one change"
 	default:

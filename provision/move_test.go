@@ -140,7 +140,7 @@ func TestTargetThatCannotMoveKeepsTheOldPlace(t *testing.T) {
 	if got := actions(p); got != "bind target.fake.web" || c.Reason != "settings changed: written to {key = web2}" {
 		t.Fatalf("plan = %q: %q", got, c.Reason)
 	}
-	if len(c.Warnings) != 1 || !strings.HasPrefix(c.Warnings[0], "{key = web} keeps its value") {
+	if len(c.Warnings) != 1 || !strings.HasPrefix(c.Warnings[0], "fake targets leave the place their old settings named ({key = web}) as it is") {
 		t.Fatalf("warnings %q", c.Warnings)
 	}
 	w.mustApply(stack)
@@ -219,5 +219,26 @@ func TestFailedSwitchMovesAMovedTargetBack(t *testing.T) {
 				t.Fatal("web still holds a value")
 			}
 		})
+	}
+}
+
+func TestMoveToABackendBeingReplaced(t *testing.T) {
+	w := newWorld(t)
+	w.mustApply(w.stack(oneStack))
+	stack := w.stack(renamed(strings.Replace(oneStack, `"eu"`, `"us"`, 1)))
+	p, _ := w.plan(stack)
+	if got := actions(p); got != "replace redis.channels; bind target.fake.web" {
+		t.Fatalf("plan = %q", got)
+	}
+	c := p.Changes[1]
+	if want := "settings changed: moves from {key = web} to {key = web2} in one change; the URL of redis.channels is known after apply"; c.Reason != want || c.URL != "" {
+		t.Fatalf("reason %q, url %q; want %q", c.Reason, c.URL, want)
+	}
+	w.mustApply(stack)
+	if got, _ := w.targets.Value("web2"); !strings.Contains(got, "fake-channels") {
+		t.Fatalf("web2 holds %q", got)
+	}
+	if _, ok := w.targets.Value("web"); ok {
+		t.Fatal("the old place still holds a value")
 	}
 }

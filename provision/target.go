@@ -42,6 +42,14 @@ type Describer interface {
 // variable, file, secret) is one bind that moves its value. The engine sets
 // Previous only for a Mover, and only a Mover has its old place cleared.
 //
+// A move is idempotent like any Write: it must succeed, changing nothing,
+// when the value already left the previous place for the new one (a run
+// that stopped before recording the move). State keeps the previous
+// settings until the move succeeds, so an interrupted move gets the same
+// Previous again, together with the Pending it recorded. When a provider
+// switch fails after a target moved, the engine moves it back with a second
+// Write whose settings and Previous are swapped.
+//
 // A Target that is not a Mover gets the new settings without Previous: the
 // engine writes the new place and leaves the old one as it is, with a
 // warning in the plan, rather than calling Remove on it. The engine cannot
