@@ -52,6 +52,10 @@ target "dotenv" "dev" {
 }
 `
 
+// crashRenamedStack is crashLocalStack with the dotenv target's variable
+// renamed: apply moves the value to CHANNELS_URL.
+var crashRenamedStack = strings.Replace(crashLocalStack, `path  = ".env"`, "path  = \".env\"\n  env   = \"CHANNELS_URL\"", 1)
+
 const crashMigrateStack = `redis "channels" {
   provider = "local"
 
@@ -115,6 +119,8 @@ func crashScenarios(t *testing.T) []crashScenario {
 		{name: "apply-local", stack: crashLocalStack, command: apply, short: true,
 			want: map[string]map[string]string{"channels": {"local": "active"}}},
 		{name: "destroy-local", stack: crashLocalStack, setup: [][]string{apply}, command: destroy, short: true},
+		{name: "rename-dotenv", stack: crashLocalStack, setup: [][]string{apply}, after: func(w *world) { w.setStack(crashRenamedStack) },
+			command: apply, short: true, want: map[string]map[string]string{"channels": {"local": "active"}}},
 		{name: "apply-upstash", stack: example("upstash.hcl"), fakes: worldFakes{upstash: true}, command: apply,
 			want: map[string]map[string]string{"channels": {"upstash": "active"}}},
 		{name: "destroy-upstash", stack: example("upstash.hcl"), fakes: worldFakes{upstash: true}, setup: [][]string{apply}, command: destroy},

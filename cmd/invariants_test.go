@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -113,27 +114,37 @@ func (w *world) checkTargets(bound bool) {
 	}
 }
 
-// checkDotenv checks the dotenv target "dev", which writes REDIS_URL into
-// .env; the URL must pass the channel-layer probe.
+// dotenvVars are the variables a stack here may give target "dev".
+var dotenvVars = []string{dotenv.DefaultEnv, "CHANNELS_URL"}
+
+// checkDotenv checks the dotenv target "dev", which writes REDIS_URL (or
+// the variable its env names) into .env, and no other variable of
+// dotenvVars; the URL must pass the channel-layer probe.
 func (w *world) checkDotenv(bound bool) {
 	w.t.Helper()
 	data, err := os.ReadFile(filepath.Join(w.dir, ".env"))
 	if err != nil && !os.IsNotExist(err) {
 		w.t.Fatal(err)
 	}
-	u, set := dotenv.Lookup(data, "REDIS_URL")
+	env := dotenv.DefaultEnv
+	if m := regexp.MustCompile(`target "dotenv" "dev" \{[^}]*\benv\s*=\s*"(\w+)"`).FindStringSubmatch(w.stack); m != nil {
+		env = m[1]
+	}
+	for _, other := range dotenvVars {
+		if _, set := dotenv.Lookup(data, other); set && (other != env || !bound) {
+			w.t.Errorf(".env still sets %s", other)
+		}
+	}
+	u, set := dotenv.Lookup(data, env)
 	st := w.state()
 	if !bound {
-		if set {
-			w.t.Error(".env still sets REDIS_URL")
-		}
 		if st != nil && st.Target("dotenv", "dev") != nil {
 			w.t.Error("state still records target.dotenv.dev")
 		}
 		return
 	}
 	if !set {
-		w.t.Error(".env does not set REDIS_URL")
+		w.t.Errorf(".env does not set %s", env)
 		return
 	}
 	if !w.holdsActive("dotenv", "dev", u, ".env") {
@@ -141,7 +152,7 @@ func (w *world) checkDotenv(bound bool) {
 	}
 	res := provision.Verify(context.Background(), w.instanceFor(u), provision.VerifyOptions{Channels: true})
 	if !res.Passed {
-		w.t.Errorf("REDIS_URL in .env (%s) does not work: %s", provision.MaskURL(u), res.Summary())
+		w.t.Errorf("%s in .env (%s) does not work: %s", env, provision.MaskURL(u), res.Summary())
 	}
 }
 

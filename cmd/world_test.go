@@ -107,6 +107,15 @@ func newWorld(t testing.TB, dir, stack string, extra map[string]string, f worldF
 	return w
 }
 
+// setStack replaces the world's stack.hcl with stack.
+func (w *world) setStack(stack string) {
+	w.t.Helper()
+	if err := os.WriteFile(filepath.Join(w.dir, "stack.hcl"), []byte(stack), 0o644); err != nil {
+		w.t.Fatal(err)
+	}
+	w.stack = stack
+}
+
 // startGoogle starts the Google endpoint and, with cloudrun, deploys the
 // example service, whose image trusts the fake Upstash's CA.
 func (w *world) startGoogle(cloudrun bool) error {

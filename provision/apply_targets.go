@@ -21,8 +21,11 @@ func (a *applier) bind(ctx context.Context, c *Change) error {
 	want := Fingerprint(a.st.Lineage, inst.URL)
 	conn := a.withPending(ctx, c, a.connection(inst))
 	cur, set, err := target.Read(ctx, c.target.Attrs)
-	if err != nil || !set || Fingerprint(a.st.Lineage, cur) != want || len(conn.Pending) > 0 {
-		if err := a.writeTarget(ctx, target, c.Address, c.target.Attrs, conn); err != nil {
+	// A move always writes, even when the new place already holds the
+	// value (an earlier run stopped after its write): the old place must
+	// still be cleared.
+	if err != nil || !set || Fingerprint(a.st.Lineage, cur) != want || len(conn.Pending) > 0 || c.moves() {
+		if err := a.writeTarget(ctx, target, c.Address, c.target.Attrs, withPrevious(target, c, conn)); err != nil {
 			if a.switching(c.Redis) {
 				return a.rollbackTargets(ctx, c.Redis, c, err)
 			}
@@ -35,6 +38,19 @@ func (a *applier) bind(ctx context.Context, c *Change) error {
 	a.st.PutTarget(&TargetState{Type: c.Type, Name: c.target.Name, Redis: c.Redis, Attrs: c.target.Attrs,
 		URLFingerprint: want, WrittenAt: a.e.now()})
 	return a.save(ctx)
+}
+
+// moves reports whether the bind moves the value from the place state
+// records (prior) to the one the stack names.
+func (c *Change) moves() bool { return c.target != nil && c.prior != nil }
+
+// withPrevious gives a Mover the settings a moving target's value is to
+// leave. Any other target only writes the new place (see Mover).
+func withPrevious(target Target, c *Change, conn Connection) Connection {
+	if _, ok := target.(Mover); ok && c.moves() {
+		conn.Previous = c.prior.Attrs
+	}
+	return conn
 }
 
 // connection is what targets receive for inst.

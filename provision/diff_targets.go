@@ -5,13 +5,7 @@ import "maps"
 func diffTargets(stack *Stack, st *State, r *Refreshed, p *Plan, reg *Registry) []*Change {
 	var cs []*Change
 	for _, tb := range stack.Targets {
-		ts := st.Target(tb.Type, tb.Name)
-		if ts != nil && !maps.Equal(ts.Attrs, tb.Attrs) {
-			c := unbindChange(ts, "settings changed: the value moves to the new place", reg)
-			cs = append(cs, c)
-			ts = nil
-		}
-		cs = append(cs, bindChange(tb, ts, st, r, p, reg))
+		cs = append(cs, bindChange(tb, st.Target(tb.Type, tb.Name), st, r, p, reg))
 	}
 	for _, ts := range st.Targets {
 		if stackTarget(stack, ts) == nil {
@@ -33,9 +27,12 @@ func stackTarget(stack *Stack, ts *TargetState) *TargetBlock {
 func bindChange(tb *TargetBlock, ts *TargetState, st *State, r *Refreshed, p *Plan, reg *Registry) *Change {
 	c := &Change{Address: tb.Address(), Type: tb.Type, Action: Bind, Redis: tb.Redis, target: tb,
 		Describe: describeTarget(reg, tb.Type, tb.Attrs)}
+	if ts != nil && !maps.Equal(ts.Attrs, tb.Attrs) {
+		return moveChange(c, ts, p, reg)
+	}
 	inst := p.instances[tb.Redis]
 	if inst == nil || redisChanges(p, tb.Redis) {
-		c.Reason = "the URL of redis." + tb.Redis + " is known after apply"
+		c.Reason = unknownURL(tb.Redis)
 		if ts == nil {
 			c.Reason = "not in state; " + c.Reason
 		}
@@ -66,6 +63,38 @@ func bindChange(tb *TargetBlock, ts *TargetState, st *State, r *Refreshed, p *Pl
 	return c
 }
 
+func unknownURL(redis string) string { return "the URL of redis." + redis + " is known after apply" }
+
+// moveChange plans a target whose settings changed since state recorded
+// them as one bind that carries the settings it had (prior), so that apply
+// moves the value (Connection.Previous) instead of unbinding it first. The
+// state record keeps the old settings, and any pending data, until the move
+// succeeds, so a move that was interrupted is planned as a move again.
+func moveChange(c *Change, ts *TargetState, p *Plan, reg *Registry) *Change {
+	c.prior = ts
+	from, to := describePlace(reg, ts.Type, ts.Attrs), describePlace(reg, c.Type, c.target.Attrs)
+	t, _ := reg.Target(c.Type)
+	switch m, ok := t.(Mover); {
+	case !ok:
+		c.Reason = "settings changed: written to " + to
+		c.Warnings = append(c.Warnings, c.Type+" targets leave the place their old settings named ("+from+") as it is: "+
+			"if that is another place than the new one, remove the value there by hand once the app reads it from "+to)
+	case m.MovesInOneChange(ts.Attrs, c.target.Attrs):
+		c.Reason = "settings changed: moves from " + from + " to " + to + " in one change"
+	default:
+		c.Reason = "settings changed: moves from " + from + " to " + to + ", written to " + to + " first and then removed from " + from
+	}
+	if inst := p.instances[c.Redis]; inst != nil && !redisChanges(p, c.Redis) {
+		c.URL = MaskURL(inst.URL)
+	} else {
+		c.Reason += "; " + unknownURL(c.Redis)
+	}
+	if len(ts.Pending) > 0 {
+		c.Reason = pendingReason(ts.Pending) + "; " + c.Reason
+	}
+	return c
+}
+
 // redisChanges reports whether the plan recreates the redis block's backend,
 // so its URL is not known yet.
 func redisChanges(p *Plan, name string) bool {
@@ -89,4 +118,20 @@ func describeTarget(reg *Registry, typ string, attrs TargetAttrs) string {
 		}
 	}
 	return ""
+}
+
+// describePlace is describeTarget, or the settings themselves for a target
+// that does not describe itself.
+func describePlace(reg *Registry, typ string, attrs TargetAttrs) string {
+	if d := describeTarget(reg, typ, attrs); d != "" {
+		return d
+	}
+	var b []byte
+	for i, k := range sortedKeys(attrs) {
+		if i > 0 {
+			b = append(b, ", "...)
+		}
+		b = append(b, k+" = "+attrs[k]...)
+	}
+	return "{" + string(b) + "}"
 }

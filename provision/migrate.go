@@ -81,17 +81,12 @@ func (a *applier) rollbackTargets(ctx context.Context, name string, failed *Chan
 		if c == nil || c.target == nil {
 			continue
 		}
-		target, _ := a.e.Registry.Target(c.Type)
-		// A target that restored itself (Cloud Run puts back what it had
-		// when the new revision fails) needs no second write.
-		cur, set, err := target.Read(ctx, c.target.Attrs)
-		if err != nil || !set || Fingerprint(a.st.Lineage, cur) != Fingerprint(a.st.Lineage, prev.URL) {
-			if err := a.writeTarget(ctx, target, c.Address, c.target.Attrs, a.connection(prev)); err != nil {
-				errs = append(errs, fmt.Errorf("%s: %w", c.Address, err))
-				continue
-			}
+		attrs, err := a.rollbackTarget(ctx, c, prev)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", c.Address, err))
+			continue
 		}
-		a.st.PutTarget(&TargetState{Type: c.Type, Name: c.target.Name, Redis: name, Attrs: c.target.Attrs,
+		a.st.PutTarget(&TargetState{Type: c.Type, Name: c.target.Name, Redis: name, Attrs: attrs,
 			URLFingerprint: Fingerprint(a.st.Lineage, prev.URL), WrittenAt: a.e.now()})
 	}
 	if err := a.save(ctx); err != nil {
@@ -110,6 +105,42 @@ func (a *applier) rollbackTargets(ctx context.Context, name string, failed *Chan
 	}
 	return fmt.Errorf("%w\nEvery target of redis.%s is back on %s backend, which still serves the app; %s backend is kept as standby. Fix the cause and run `rediskit apply` to try the switch again, or go back with `rediskit migrate --to %s`",
 		cause, name, old, next, trimThe(old))
+}
+
+// rollbackTarget puts the URL of prev back into target c and returns the
+// settings it is then under. A target that this run moved to new settings
+// (a Mover) is moved back, so it ends at its previous place with its
+// previous URL; any other one gets prev's URL where the stack puts it.
+func (a *applier) rollbackTarget(ctx context.Context, c *Change, prev *Instance) (TargetAttrs, error) {
+	target, _ := a.e.Registry.Target(c.Type)
+	conn := a.connection(prev)
+	// A target that restored itself (Cloud Run puts back what it had when
+	// the new revision fails) needs no second write.
+	if back := withPrevious(target, c, conn); back.Previous != nil {
+		if a.holds(ctx, target, back.Previous, prev.URL) && !a.holdsNew(ctx, target, c) {
+			return back.Previous, nil
+		}
+		conn.Previous = c.target.Attrs
+		return back.Previous, a.writeTarget(ctx, target, c.Address, back.Previous, conn)
+	}
+	if a.holds(ctx, target, c.target.Attrs, prev.URL) {
+		return c.target.Attrs, nil
+	}
+	return c.target.Attrs, a.writeTarget(ctx, target, c.Address, c.target.Attrs, conn)
+}
+
+// holds reports whether target, under attrs, holds url; a failed read
+// counts as not holding it.
+func (a *applier) holds(ctx context.Context, target Target, attrs TargetAttrs, url string) bool {
+	cur, set, err := target.Read(ctx, attrs)
+	return err == nil && set && Fingerprint(a.st.Lineage, cur) == Fingerprint(a.st.Lineage, url)
+}
+
+// holdsNew reports whether target c holds the URL of the backend its redis
+// block is switching to, where the stack puts it.
+func (a *applier) holdsNew(ctx context.Context, target Target, c *Change) bool {
+	next := a.instances[c.Redis]
+	return next != nil && a.holds(ctx, target, c.target.Attrs, next.URL)
 }
 
 func trimThe(s string) string {

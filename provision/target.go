@@ -37,6 +37,34 @@ type Describer interface {
 	Describe(attrs TargetAttrs) string
 }
 
+// Mover is optionally implemented by a Target whose Write honours
+// Connection.Previous, so that a target whose settings change (another
+// variable, file, secret) is one bind that moves its value. The engine sets
+// Previous only for a Mover, and only a Mover has its old place cleared.
+//
+// A move is idempotent like any Write: it must succeed, changing nothing,
+// when the value already left the previous place for the new one (a run
+// that stopped before recording the move). State keeps the previous
+// settings until the move succeeds, so an interrupted move gets the same
+// Previous again, together with the Pending it recorded. When a provider
+// switch fails after a target moved, the engine moves it back with a second
+// Write whose settings and Previous are swapped.
+//
+// A Target that is not a Mover gets the new settings without Previous: the
+// engine writes the new place and leaves the old one as it is, with a
+// warning in the plan, rather than calling Remove on it. The engine cannot
+// know whether two settings overlap (a Cloud Run variable turned from plain
+// into a Secret Manager reference keeps its name), and removing the old
+// place after writing the new one would then remove the value itself.
+type Mover interface {
+	// MovesInOneChange reports whether Write, given Previous = from, moves
+	// the value to the place to in one change (one atomic write of the same
+	// file, one Cloud Run revision) rather than writing the new place first
+	// and clearing the old one after; plans say which. Either way Write
+	// moves the value.
+	MovesInOneChange(from, to TargetAttrs) bool
+}
+
 // Connection is what a target writes: the URL and, for a server whose
 // certificate comes from the provider's own CA (Memorystore), that CA, which
 // the target must make available to the app beside the URL.
@@ -50,12 +78,12 @@ type Connection struct {
 	Network string
 	// Previous are the settings the value was last written with, when the
 	// target's block changed since (another variable, file or secret); nil
-	// otherwise. Write then moves the value: it removes it from the
-	// previous place in the same change as it writes the new one where the
-	// target can (one Cloud Run revision, one write of the same file), and
-	// otherwise only once the new place holds it, so that the app is never
-	// left without a URL. A Write that fails leaves both places as they
-	// were.
+	// otherwise. It is only ever set for a Mover (see there). Write then
+	// moves the value: it removes it from the previous place in the same
+	// change as it writes the new one where the target can (one Cloud Run
+	// revision, one write of the same file), and otherwise only once the
+	// new place holds it, so that the app is never left without a URL. A
+	// Write that fails leaves both places as they were.
 	Previous TargetAttrs
 	// Pending is what an earlier Write of this target recorded through
 	// Record before it was interrupted; nil normally. A target that finds

@@ -11,8 +11,8 @@ import (
 	"path/filepath"
 	"syscall"
 
-	"github.com/rediskit/rediskit/providers/tlsurl"
 	"github.com/rediskit/rediskit/provision"
+	"github.com/rediskit/rediskit/providers/tlsurl"
 )
 
 // fileMode is the mode of a written .env file: it holds a password.
@@ -48,21 +48,47 @@ func (t *Target) Read(ctx context.Context, attrs provision.TargetAttrs) (string,
 // tlsurl.WithCAFile, which name the bundle's absolute path; without it, a
 // bundle left by an earlier Write is removed once the URL no longer names
 // it.
+//
+// With conn.Previous, Write moves the value (see move.go).
 func (t *Target) Write(ctx context.Context, attrs provision.TargetAttrs, conn provision.Connection) error {
 	f, err := t.newEnvFile(ctx, attrs)
 	if err != nil {
 		return err
 	}
-	value := conn.URL
-	if len(conn.CACert) > 0 {
-		if err := f.writeCA(conn.CACert); err != nil {
-			return err
-		}
-		value = tlsurl.WithCAFile(conn.URL, f.caPath())
+	if conn.Previous != nil {
+		return t.move(ctx, f, conn)
+	}
+	value, _, err := f.value(conn)
+	if err != nil {
+		return err
 	}
 	if err := f.set(value); err != nil {
 		return err
 	}
+	return f.dropCA(conn)
+}
+
+// value writes the CA bundle conn needs, if any, and returns what the
+// variable is to hold. undo removes a bundle that was not there before.
+func (f *envFile) value(conn provision.Connection) (value string, undo func(), err error) {
+	if len(conn.CACert) == 0 {
+		return conn.URL, func() {}, nil
+	}
+	existed := f.caExists()
+	if err := f.writeCA(conn.CACert); err != nil {
+		return "", nil, err
+	}
+	undo = func() {
+		if !existed {
+			_ = f.removeCA() // best effort: the file stays as it was either way
+		}
+	}
+	return tlsurl.WithCAFile(conn.URL, f.caPath()), undo, nil
+}
+
+// dropCA removes a bundle an earlier Write left once the URL no longer
+// names one.
+func (f *envFile) dropCA(conn provision.Connection) error {
 	if len(conn.CACert) == 0 {
 		return f.removeCA()
 	}
@@ -75,7 +101,13 @@ func (f *envFile) set(value string) error {
 	if err != nil {
 		return err
 	}
-	out := Set(src, f.env, value)
+	return f.store(src, info, Set(src, f.env, value))
+}
+
+// store writes out in place of src, the file's content, whose information
+// is info (nil for a missing file). Content already there is not
+// rewritten; only the mode is tightened.
+func (f *envFile) store(src []byte, info fs.FileInfo, out []byte) error {
 	if info != nil && bytes.Equal(out, src) {
 		if info.Mode().Perm() == fileMode {
 			return nil

@@ -20,12 +20,27 @@ type FakeTarget struct {
 	Fail func(op, key string) error
 	// Delay is how long each Read takes, like a remote API's latency.
 	Delay time.Duration
+	// BeforeWrite, when set, is called at the start of each Write with
+	// what it was given; an error it returns fails the Write before
+	// anything changes (after a Record it made, as an interrupted Write
+	// leaves things).
+	BeforeWrite func(attrs provision.TargetAttrs, conn provision.Connection) error
 
 	mu     sync.Mutex
 	values map[string]string
+	writes []Write
 }
 
-var _ provision.Target = (*FakeTarget)(nil)
+// Write is one call of FakeTarget.Write.
+type Write struct {
+	Attrs provision.TargetAttrs
+	Conn  provision.Connection
+}
+
+var (
+	_ provision.Target = (*FakeTarget)(nil)
+	_ provision.Mover  = (*FakeTarget)(nil)
+)
 
 // NewFakeTarget returns an empty fake target of type typ.
 func NewFakeTarget(typ string) *FakeTarget {
@@ -58,15 +73,39 @@ func (f *FakeTarget) Read(ctx context.Context, attrs provision.TargetAttrs) (str
 	return v, ok, nil
 }
 
-// Write sets the value under the key.
+// Write sets the value under the key. With conn.Previous naming another
+// key, it moves the value: it deletes that key in the same change.
 func (f *FakeTarget) Write(ctx context.Context, attrs provision.TargetAttrs, conn provision.Connection) error {
+	f.mu.Lock()
+	f.writes = append(f.writes, Write{Attrs: attrs, Conn: conn})
+	f.mu.Unlock()
+	if f.BeforeWrite != nil {
+		if err := f.BeforeWrite(attrs, conn); err != nil {
+			return err
+		}
+	}
 	if f.Fail != nil {
 		if err := f.Fail("write", attrs["key"]); err != nil {
 			return err
 		}
 	}
-	f.Set(attrs["key"], conn.URL)
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if old := conn.Previous["key"]; old != "" && old != attrs["key"] {
+		delete(f.values, old)
+	}
+	f.values[attrs["key"]] = conn.URL
 	return nil
+}
+
+// MovesInOneChange reports true: every key is in one map.
+func (f *FakeTarget) MovesInOneChange(from, to provision.TargetAttrs) bool { return true }
+
+// Writes returns every Write call so far, in order.
+func (f *FakeTarget) Writes() []Write {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]Write(nil), f.writes...)
 }
 
 // Remove unsets the value under the key.
