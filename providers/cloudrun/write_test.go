@@ -8,6 +8,7 @@ import (
 
 	"cloud.google.com/go/run/apiv2/runpb"
 	"cloud.google.com/go/secretmanager/apiv1/secretmanagerpb"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/rediskit/rediskit/internal/redistest"
 	"github.com/rediskit/rediskit/providers/cloudrun/cloudruntest"
@@ -32,9 +33,9 @@ func TestWritePlainChangesOnlyTheVariable(t *testing.T) {
 	if svc.GetLatestReadyRevision() != svc.GetLatestCreatedRevision() || svc.GetLatestReadyRevision() == r.seed.GetLatestReadyRevision() {
 		t.Errorf("no new ready revision: %s / %s", svc.GetLatestReadyRevision(), svc.GetLatestCreatedRevision())
 	}
-	if rec.recorded() != nil || len(rec.history) != 3 || rec.history[0][pendingPrevious] != r.seed.GetLatestReadyRevision() ||
-		rec.history[1][pendingRevision] != svc.GetLatestCreatedRevision() {
-		t.Errorf("pending records %v, want the intent, the revision and then nothing", rec.history)
+	if rec.recorded() != nil || len(rec.history) != 2 || rec.history[0][pendingPrevious] != r.seed.GetLatestReadyRevision() ||
+		rec.history[0][pendingRevision] != svc.GetLatestCreatedRevision() || svc.GetTemplate().GetRevision() != shortRevision(svc.GetLatestCreatedRevision()) {
+		t.Errorf("pending records %v, want the revision rediskit named (%s) and then nothing", rec.history, svc.GetTemplate().GetRevision())
 	}
 	if v, set := read(t, r, a); !set || v != redis.URL("") {
 		t.Errorf("Read = %v", set)
@@ -180,8 +181,11 @@ func TestFailedRevisionIsRolledBack(t *testing.T) {
 	dead := "redis://:s3cret-pw@127.0.0.1:1/0"
 	err := write(t, r, attrs(t), rec.conn(dead, nil))
 	if err == nil || !strings.Contains(err.Error(), "did not become ready") || !strings.Contains(err.Error(), "Connection refused") ||
-		!strings.Contains(err.Error(), "put the service's previous REDIS_URL back") {
+		!strings.Contains(err.Error(), "put service acme-web back exactly as it was before this change") {
 		t.Fatalf("err = %v", err)
+	}
+	if got := r.service(t).GetTemplate(); !proto.Equal(got, r.seed.GetTemplate()) {
+		t.Errorf("the template is not back as it was:\nbefore %v\nafter  %v", r.seed.GetTemplate(), got)
 	}
 	if strings.Contains(err.Error(), "s3cret-pw") || strings.Contains(strings.Join(rec.progress.All(), "\n"), "s3cret-pw") {
 		t.Error("the password leaked")
