@@ -224,4 +224,3 @@ func templateOf(r *runpb.Revision) *runpb.RevisionTemplate {
 	return &runpb.RevisionTemplate{Containers: r.GetContainers(), Volumes: r.GetVolumes(), VpcAccess: r.GetVpcAccess(),
 		ServiceAccount: r.GetServiceAccount()}
 }
-
