@@ -5,6 +5,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"cloud.google.com/go/run/apiv2/runpb"
 	"cloud.google.com/go/secretmanager/apiv1/secretmanagerpb"
@@ -177,6 +178,9 @@ func TestWritePrivateWithoutEgressFails(t *testing.T) {
 func TestFailedRevisionIsRolledBack(t *testing.T) {
 	legacy := redistest.Start(t, redistest.Options{})
 	r := newRig(t, cloudruntest.Options{}, cloudruntest.ExampleOptions{Env: map[string]string{"REDIS_URL": legacy.URL("")}})
+	// Cloud Run reports the failure at once; a wait that missed it
+	// would run into the test's deadline instead.
+	r.tgt.wait.timeout = time.Hour
 	rec := &recorder{}
 	dead := "redis://:s3cret-pw@127.0.0.1:1/0"
 	err := write(t, r, attrs(t), rec.conn(dead, nil))
@@ -238,5 +242,40 @@ func TestPinnedTrafficWarns(t *testing.T) {
 	w := r.warns.All()
 	if len(w) != 1 || !strings.Contains(w[0], "(acme-web-00001-") || !strings.Contains(w[0], "gets none") || !strings.Contains(w[0], "--to-latest") {
 		t.Errorf("warnings %q", w)
+	}
+}
+
+// The API fills in what rediskit leaves out (the subnetwork of a network,
+// the mode of secret files) in its own form: a second write of the same
+// URL must still find nothing to change.
+func TestWriteAfterWriteChangesNothing(t *testing.T) {
+	ca, err := redistest.NewCA()
+	if err != nil {
+		t.Fatal(err)
+	}
+	redis := redistest.Start(t, redistest.Options{TLS: true, CA: ca})
+	r := newRig(t, cloudruntest.Options{Network: func(addr string) string {
+		if addr == redis.Addr() {
+			return network
+		}
+		return ""
+	}}, cloudruntest.ExampleOptions{})
+	a := attrs(t, "vpc {\n  network = \"default\"\n}")
+	conn := (&recorder{}).conn(redis.URL(""), nil)
+	conn.CACert, conn.Private, conn.Network = ca.CertPEM(), true, network
+	if err := write(t, r, a, conn); err != nil {
+		t.Fatal(err)
+	}
+	svc := r.service(t)
+	ni := svc.GetTemplate().GetVpcAccess().GetNetworkInterfaces()
+	if len(ni) != 1 || ni[0].GetSubnetwork() == "" || svc.GetTemplate().GetVolumes()[1].GetSecret().GetDefaultMode() == 0 {
+		t.Fatalf("the fake filled in nothing: %v", svc.GetTemplate())
+	}
+	updates := r.fake.Calls("UpdateService")
+	if err := write(t, r, a, conn); err != nil {
+		t.Fatal(err)
+	}
+	if n := r.fake.Calls("UpdateService") - updates; n != 0 {
+		t.Errorf("the second write updated the service %d times", n)
 	}
 }
