@@ -163,8 +163,8 @@ func (w *writer) update(ctx context.Context, m mutation, named bool) (*change, e
 			return ch, nil
 		}
 		if err := w.updateFailed(ctx, err, attempt); err != nil {
-			if sent == nil && named && !gcp.Transient(err) && ctx.Err() == nil && !interrupted(err) {
-				_ = w.record(nil) // refused, so nothing is pending; the error says more than a failed save would
+			if sent == nil && named && (conflict(err) || !gcp.Transient(err)) && ctx.Err() == nil && !interrupted(err) {
+				_ = w.record(nil) // refused (or never past a stale etag), so nothing is pending; the error says more than a failed save would
 			}
 			return nil, err
 		}
