@@ -39,7 +39,7 @@ func (s *Server) SetDelay(d time.Duration) {
 	s.delay = d
 }
 
-// SetIAMPropagation makes grants made through SetIamPolicy from now on
+// SetIAMPropagation makes grants made through SetIamPolicy
 // take time to reach Cloud Run's secret checks, as IAM changes do (up to
 // seven minutes): a revision that reads the secret fails with Cloud Run's
 // "Permission denied on secret" until denials revision starts were

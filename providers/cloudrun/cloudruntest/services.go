@@ -254,9 +254,3 @@ func parentOf(name string) string {
 	}
 	return strings.Join(parts[:4], "/")
 }
-
-func (s *Server) currentDelay() time.Duration {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.delay
-}
