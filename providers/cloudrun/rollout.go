@@ -41,10 +41,11 @@ func (w *writer) follow(ctx context.Context, ch *change, vs secretVersions) erro
 		_, err := w.await(ctx, ch.revision, revisionOutcome(ch.revision))
 		var failed *revisionFailed
 		if errors.As(err, &failed) {
-			if again, rerr := w.retryGrant(ctx, ch, failed); rerr != nil || again {
-				if rerr != nil {
-					return rerr
-				}
+			again, err := w.retryGrant(ctx, ch, failed)
+			if err != nil {
+				return err
+			}
+			if again {
 				continue
 			}
 			return w.undo(ctx, ch, failed)
