@@ -212,7 +212,7 @@ func (w *writer) undo(ctx context.Context, ch *change, failed *revisionFailed) e
 	if err := w.record(nil); err != nil {
 		return err
 	}
-	return fmt.Errorf("%w; rediskit put service %s back exactly as it was before this change, so nothing changed for the app; fix the cause (`gcloud run revisions describe %s --region %s` and its logs) and run `rediskit apply` again",
+	return fmt.Errorf("%w; rediskit put service %s back exactly as it was before this change, so the app runs as it did just before it; fix the cause (`gcloud run revisions describe %s --region %s` and its logs) and run `rediskit apply` again",
 		failed, w.s.service, shortRevision(failed.revision), w.s.region)
 }
 
