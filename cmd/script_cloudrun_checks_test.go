@@ -97,9 +97,9 @@ func crRevisions(ts *testscript.TestScript, fake *cloudruntest.Server, args []st
 	if len(args) != 2 {
 		ts.Fatalf("usage: cloudrun revisions SERVICE N")
 	}
-	latest := crService(ts, fake, args[0]).GetLatestCreatedRevision()
-	if want := fmt.Sprintf("/revisions/%s-%05d-", args[0], msInt(ts, args[1])); !strings.Contains(latest, want) {
-		return fmt.Sprintf("the latest revision of %s is %s, want number %s", args[0], latest, args[1])
+	revs := fake.Revisions(crParent + "/services/" + args[0])
+	if len(revs) != msInt(ts, args[1]) {
+		return fmt.Sprintf("service %s has made %d revisions (%s), want %s", args[0], len(revs), strings.Join(revs, ", "), args[1])
 	}
 	return ""
 }

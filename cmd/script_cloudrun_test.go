@@ -55,7 +55,7 @@ type cloudRunFakes struct {
 //	                                    the service has this annotation
 //	cloudrun ready SERVICE              the latest revision is ready and the service is not
 //	                                    reconciling
-//	cloudrun revisions SERVICE N        the service has made N revisions
+//	cloudrun revisions SERVICE N        the service has made N revisions (its first included)
 //	cloudrun vpc SERVICE none|NETWORK [SUBNETWORK]
 //	                                    the template's Direct VPC egress
 //	cloudrun mount SERVICE PATH SECRET:VERSION
@@ -219,8 +219,8 @@ func (c *cloudRunFakes) unchanged(ts *testscript.TestScript, fake *cloudruntest.
 }
 
 func crWaitUpdate(ts *testscript.TestScript, fake *cloudruntest.Server) {
-	// The revision is recorded in state between the first and the second
-	// read after the update.
+	// The revision is recorded in state before the update is sent; two
+	// reads after it mean rediskit is waiting for that revision.
 	for i := 0; i < 1500; i++ {
 		if fake.Calls("UpdateService") > 0 && fake.GetsSinceUpdate() >= 2 {
 			return

@@ -10,7 +10,8 @@
 // Only what rediskit owns: the variable in the chosen container (the one
 // named by container, else the only one, else the one serving the port),
 // the secret volume and mount holding a backend's CA bundle, and, for a
-// private backend, the template's VPC access. Every other variable,
+// private backend, the template's VPC access, and the name of the
+// revision its update makes (template.revision). Every other variable,
 // secret reference, volume, annotation, label, client field, scaling and
 // traffic setting is sent back exactly as GetService returned it, with its
 // etag; when someone else updated the service in between (Aborted), it is
@@ -34,15 +35,27 @@
 // one the service must already have a connector or network interface
 // there, which CheckPlacement checks at plan time.
 //
-// # Readiness and rollback
+// # One revision, named, judged and undone
 //
-// Every change makes a revision. Write records the revision (and the one
-// ready before it) through Connection.Record, then polls the service until
-// it is no longer reconciling and that revision is the latest ready one.
-// When Cloud Run gives up on it, what rediskit owned before is put back,
-// that revision waited for, and the failed revision's message returned.
-// An interrupted wait leaves the record in state; the next Write first
-// waits for that revision and undoes it if it failed.
+// Everything a Write changes on the service goes into one UpdateService,
+// so one revision: with Connection.Previous on the same service that
+// includes taking the value out of the previous variable and CA volume.
+// rediskit names that revision (SERVICE-rk-XXXXXX, template.revision) and
+// records it through Connection.Record before sending the update, then
+// polls the service until it is no longer reconciling and judges by
+// terminal_condition whether that revision is ready; observed_generation
+// is not waited for, since it never reaches a failed generation. When the
+// revision fails for lack of access to a secret this Write just granted,
+// it is made again, with pauses, for as long as IAM may take to apply the
+// grant (seven minutes). When it fails otherwise, the template read before
+// the update is sent back as it was, that rollout waited for, and the
+// failed revision's message returned. An interrupted wait leaves the
+// record in state; the next Write first waits for that revision and, if it
+// failed, puts back what the revision ready before it held.
+//
+// Comparisons cover only what rediskit owns, normalised the way Cloud Run
+// rewrites it (full network names, an empty subnetwork matching any, the
+// default mode of secret files), so that a second Write changes nothing.
 //
 // # Reading
 //

@@ -23,19 +23,17 @@ func interrupt(t *testing.T, r *rig, a provision.TargetAttrs, url string) map[st
 	defer cancel()
 	rec := &recorder{}
 	conn := rec.conn(url, nil)
-	record := conn.Record
-	conn.Record = func(p map[string]string) error {
-		if p[pendingRevision] != "" {
+	conn.Boundary = func(label string) {
+		if label == "after UpdateService" {
 			cancel()
 		}
-		return record(p)
 	}
 	if err := r.tgt.Write(ctx, a, conn); !errors.Is(err, context.Canceled) {
 		t.Fatalf("interrupted write: %v", err)
 	}
 	pending := rec.recorded()
 	if pending[pendingRevision] == "" || pending[pendingPrevious] != r.seed.GetLatestReadyRevision() ||
-		!strings.HasPrefix(pending[provision.PendingNote], "revision acme-web-00002-") {
+		!strings.HasPrefix(pending[provision.PendingNote], "revision acme-web-rk-") {
 		t.Fatalf("pending = %v", pending)
 	}
 	r.fake.SetDelay(0)
@@ -94,10 +92,11 @@ func TestResumeAfterSomeoneDeployed(t *testing.T) {
 	}
 }
 
-// A run that dies between UpdateService and recording the revision it
-// made leaves the intent recorded before the update; if that revision
-// fails, the next Write must still see it, undo it and say so, rather than
-// find the variable set and call the job done.
+// A run that dies right after UpdateService has recorded the revision it
+// named before sending it: the next Write finds that revision (in the
+// template, or as the latest created one), sees it fail, and puts back
+// what the revision before it held, rather than find the variable set and
+// call the job done.
 func TestUnrecordedFailedRevisionIsUndone(t *testing.T) {
 	legacy := redistest.Start(t, redistest.Options{})
 	r := newRig(t, cloudruntest.Options{}, cloudruntest.ExampleOptions{Env: map[string]string{"REDIS_URL": legacy.URL("")}})
@@ -117,13 +116,13 @@ func TestUnrecordedFailedRevisionIsUndone(t *testing.T) {
 		t.Fatalf("interrupted write: %v", err)
 	}
 	pending := rec.recorded()
-	if pending[pendingRevision] != "" || pending[pendingPrevious] != r.seed.GetLatestReadyRevision() {
-		t.Fatalf("pending = %v, want the intent: the revision ready before, no revision yet", pending)
+	if !strings.Contains(pending[pendingRevision], "/revisions/acme-web-rk-") || pending[pendingPrevious] != r.seed.GetLatestReadyRevision() {
+		t.Fatalf("pending = %v, want the named revision and the one ready before", pending)
 	}
 
 	rerun := &recorder{}
 	err := write(t, r, a, rerun.conn(dead, pending))
-	if err == nil || !strings.Contains(err.Error(), "did not become ready") || !strings.Contains(err.Error(), "put the service's previous REDIS_URL back") {
+	if err == nil || !strings.Contains(err.Error(), "did not become ready") || !strings.Contains(err.Error(), "put back the REDIS_URL that revision acme-web-00001-") {
 		t.Fatalf("rerun: %v", err)
 	}
 	svc := r.service(t)

@@ -13,12 +13,13 @@ import (
 	"github.com/rediskit/rediskit/providers/gcp"
 )
 
-// rollout puts want into the service and, unless wait is off, sees the
-// revision it makes become ready, undoing the change when it does not.
-// Once ready, secret versions older than those now used and those used
-// before are disabled.
+// rollout puts want into the service, in one UpdateService that also
+// takes the value out of its previous place (conn.Previous) and, unless
+// wait is off, sees the revision it makes become ready, putting the
+// template back when it does not. Once ready, secret versions older than
+// those now used and those used before are disabled.
 func (w *writer) rollout(ctx context.Context, want owned, vs secretVersions) error {
-	ch, err := w.update(ctx, want)
+	ch, err := w.update(ctx, w.put(want), true)
 	switch {
 	case err != nil:
 		return err
@@ -30,27 +31,39 @@ func (w *writer) rollout(ctx context.Context, want owned, vs secretVersions) err
 	return w.follow(ctx, ch, vs)
 }
 
-// follow sees the revision of ch through: it waits for it, undoes ch when
-// the revision fails, and prunes secret versions once it is ready.
+// follow sees the revision of ch through: it waits for it, makes it again
+// while a fresh secret grant may not have reached Cloud Run yet, puts the
+// template back when the revision fails, and prunes secret versions once
+// it is ready.
 func (w *writer) follow(ctx context.Context, ch *change, vs secretVersions) error {
-	err := w.watch(ctx, ch)
-	var failed *revisionFailed
-	if errors.As(err, &failed) {
-		return w.undo(ctx, ch, failed)
+	for {
+		w.progress(fmt.Sprintf("waiting for revision %s of service %s to become ready", shortRevision(ch.revision), w.s.service))
+		_, err := w.await(ctx, ch.revision, revisionOutcome(ch.revision))
+		var failed *revisionFailed
+		if errors.As(err, &failed) {
+			again, err := w.retryGrant(ctx, ch, failed)
+			if err != nil {
+				return err
+			}
+			if again {
+				continue
+			}
+			return w.undo(ctx, ch, failed)
+		}
+		if err != nil {
+			return err // interrupted or timed out: the pending record stays for the next run
+		}
+		if err := w.record(nil); err != nil {
+			return err
+		}
+		return w.prune(ctx, ch.owned(w.s), vs)
 	}
-	if err != nil {
-		return err // interrupted or timed out: the pending record stays for the next run
-	}
-	if err := w.record(nil); err != nil {
-		return err
-	}
-	return w.prune(ctx, ch.before, vs)
 }
 
 // rolloutOrSettle is rollout, except that when the service already holds
 // want, its latest revision must become ready (settleLatest).
 func (w *writer) rolloutOrSettle(ctx context.Context, want owned, vs secretVersions) error {
-	ch, err := w.update(ctx, want)
+	ch, err := w.update(ctx, w.put(want), true)
 	if err != nil {
 		return err
 	}
@@ -62,68 +75,106 @@ func (w *writer) rolloutOrSettle(ctx context.Context, want owned, vs secretVersi
 
 // change is one update rediskit made to a service.
 type change struct {
-	before   owned  // what rediskit owned before, for undoing it
-	previous string // the revision that was ready before
-	revision string // the revision the update made
+	before   *runpb.RevisionTemplate // the template as read before, put back exactly on failure
+	sent     *runpb.RevisionTemplate // the template sent, made again after a fresh grant
+	previous string                  // the revision that was ready before
+	revision string                  // the revision the update makes, by full name
 }
 
-// update reads the service, puts want into it and updates it with the
-// etag it read, reading again when someone else updated it in between or
-// the update failed transiently. It returns nil when the service already
-// held want before rediskit sent anything.
-func (w *writer) update(ctx context.Context, want owned) (*change, error) {
+// owned is what rediskit owned in the template before ch.
+func (ch *change) owned(s *settings) owned {
+	c, err := container(ch.before, s)
+	if err != nil {
+		return owned{}
+	}
+	return ownedOf(ch.before, c, s)
+}
+
+// mutation changes a copy of the service's template and reports whether
+// the service needed that change.
+type mutation func(t *runpb.RevisionTemplate) (needed bool, err error)
+
+// put sets want in the template, and takes the value out of the place the
+// previous settings wrote it (another variable or CA volume) in the same
+// change, so that the app gets one revision with the value moved.
+func (w *writer) put(want owned) mutation {
+	return func(t *runpb.RevisionTemplate) (bool, error) {
+		c, err := container(t, w.s)
+		if err != nil {
+			return false, err
+		}
+		left := w.previousLeft(t, c)
+		if want.equal(ownedOf(t, c, w.s), w.s) && !left {
+			return false, nil
+		}
+		if left {
+			dropPrevious(t, w.prev)
+		}
+		want.applyTo(t, c, w.s)
+		return true, nil
+	}
+}
+
+// update reads the service, changes its template with m and updates it
+// with the etag it read, reading again when someone else updated it in
+// between or the update failed transiently. With named, the revision is
+// named by rediskit (newRevision) and recorded as pending before anything
+// is sent. It returns nil when the service already held the change before
+// rediskit sent anything.
+func (w *writer) update(ctx context.Context, m mutation, named bool) (*change, error) {
 	// sent is the change of an update whose answer was a transient error:
 	// it may have taken effect, which only the next read tells.
 	var sent *change
+	rev := ""
 	for attempt := 1; ; attempt++ {
 		svc, err := w.api.get(ctx, w.s)
 		if err != nil {
 			return nil, w.notFound(err)
 		}
-		c, err := container(svc.GetTemplate(), w.s)
-		if err != nil {
-			return nil, err
-		}
-		before := ownedOf(svc.GetTemplate(), c, w.s)
-		if want.equal(before) {
-			return sent, nil
-		}
 		next := proto.Clone(svc).(*runpb.Service)
-		nc, _ := container(next.GetTemplate(), w.s)
-		want.applyTo(next.GetTemplate(), nc, w.s)
-		// A named revision cannot be reused for a new template.
-		next.Template.Revision = ""
-		if attempt == 1 {
-			if err := w.recordIntent(svc); err != nil {
+		if next.Template == nil {
+			next.Template = &runpb.RevisionTemplate{}
+		}
+		needed, err := m(next.Template)
+		if err != nil || !needed {
+			return sent, err
+		}
+		if named && rev == "" {
+			rev = newRevision(w.s)
+			if err := w.recordRevision(rev, svc.GetLatestReadyRevision()); err != nil {
 				return nil, err
 			}
+		}
+		if named {
+			next.Template.Revision = shortRevision(rev)
 		}
 		w.boundary("before UpdateService")
 		err = w.api.update(ctx, next)
 		w.boundary("after UpdateService")
+		ch := &change{before: proto.Clone(svc.GetTemplate()).(*runpb.RevisionTemplate), sent: next.Template,
+			previous: svc.GetLatestReadyRevision(), revision: rev}
 		if err == nil {
 			w.warnPinned(svc)
-			return &change{before: before, previous: svc.GetLatestReadyRevision()}, nil
+			return ch, nil
 		}
 		if err := w.updateFailed(ctx, err, attempt); err != nil {
-			if sent == nil && !gcp.Transient(err) {
-				_ = w.record(nil) // refused, so nothing is pending; the error says more than a failed save would
+			if sent == nil && named && (conflict(err) || !gcp.Transient(err)) && ctx.Err() == nil && !interrupted(err) {
+				_ = w.record(nil) // refused (or never past a stale etag), so nothing is pending; the error says more than a failed save would
 			}
 			return nil, err
 		}
 		if !conflict(err) && sent == nil {
-			sent = &change{before: before, previous: svc.GetLatestReadyRevision()}
+			sent = ch
 		}
 	}
 }
 
-// recordIntent records, before an update is sent, the revision ready now:
-// a run that dies before it learns the revision its update made leaves
-// this behind, and the next Write checks the service's latest revision
-// (see resume) instead of finding the variable set and calling it done.
-func (w *writer) recordIntent(svc *runpb.Service) error {
-	return w.record(map[string]string{pendingPrevious: svc.GetLatestReadyRevision(),
-		provisionNote: "an update of service " + w.s.service})
+// recordRevision records, before the update is sent, the revision it is
+// to make and the one ready now: a run that dies at any point after this
+// leaves enough for the next Write to find that revision (see resume).
+func (w *writer) recordRevision(rev, previous string) error {
+	return w.record(map[string]string{pendingRevision: rev, pendingPrevious: previous,
+		provisionNote: "revision " + shortRevision(rev) + " of service " + w.s.service})
 }
 
 // updateFailed decides whether an update that failed with err is tried
@@ -149,116 +200,44 @@ func (w *writer) updateFailed(ctx context.Context, err error, attempt int) error
 	return apiError(ctx, op, err)
 }
 
-// watch learns the revision an update made, records it as pending and
-// waits for it.
-func (w *writer) watch(ctx context.Context, ch *change) error {
-	svc, err := w.api.get(ctx, w.s)
-	if err != nil {
-		return err
-	}
-	ch.revision = svc.GetLatestCreatedRevision()
-	if err := w.record(map[string]string{pendingRevision: ch.revision, pendingPrevious: ch.previous,
-		provisionNote: "revision " + shortRevision(ch.revision) + " of service " + w.s.service}); err != nil {
-		return err
-	}
-	w.progress(fmt.Sprintf("waiting for revision %s of service %s to become ready", shortRevision(ch.revision), w.s.service))
-	_, err = w.await(ctx, ch.revision)
-	return err
-}
-
-// undo puts back what rediskit owned before a change whose revision
-// failed, waits for that, and reports the failure.
+// undo puts the service's template back exactly as it was before ch,
+// after the revision of ch failed, waits for that, and reports the
+// failure.
 func (w *writer) undo(ctx context.Context, ch *change, failed *revisionFailed) error {
-	w.progress(fmt.Sprintf("revision %s failed; putting back the previous %s", shortRevision(failed.revision), w.s.env))
-	back := ch.before
-	back.keepVPC = false
-	restored, err := w.update(ctx, back)
-	if err == nil && restored != nil && w.s.wait {
-		err = w.watch(ctx, restored)
-	}
-	if err != nil {
-		return fmt.Errorf("%w; putting back the previous %s failed too: %v; restore it by hand (gcloud run services update-traffic %s --region %s --to-revisions %s=100) and run `rediskit apply` again",
-			failed, w.s.env, err, w.s.service, w.s.region, shortRevision(ch.previous))
+	w.progress(fmt.Sprintf("revision %s failed; putting service %s back as it was", shortRevision(failed.revision), w.s.service))
+	if err := w.restore(ctx, ch.before, failed.revision); err != nil {
+		return fmt.Errorf("%w; putting the service's previous template back failed too: %v; restore it by hand (gcloud run services update-traffic %s --region %s --to-revisions %s=100) and run `rediskit apply` again",
+			failed, err, w.s.service, w.s.region, shortRevision(ch.previous))
 	}
 	if err := w.record(nil); err != nil {
 		return err
 	}
-	return fmt.Errorf("%w; rediskit put the service's previous %s back, so nothing changed for the app; fix the cause (`gcloud run revisions describe %s --region %s` and its logs) and run `rediskit apply` again",
-		failed, w.s.env, shortRevision(failed.revision), w.s.region)
+	return fmt.Errorf("%w; rediskit put service %s back exactly as it was before this change, so the app runs as it did just before it; fix the cause (`gcloud run revisions describe %s --region %s` and its logs) and run `rediskit apply` again",
+		failed, w.s.service, shortRevision(failed.revision), w.s.region)
 }
 
-// resume finishes what an interrupted run left pending: it waits for the
-// revision it recorded and, when that failed, puts back what the revision
-// ready before it held.
-func (w *writer) resume(ctx context.Context) error {
-	rev, prev := w.conn.Pending[pendingRevision], w.conn.Pending[pendingPrevious]
-	svc, err := w.api.get(ctx, w.s)
-	if err != nil {
-		return w.notFound(err)
-	}
-	if rev == "" {
-		// The run died around its update, before it learnt the revision:
-		// if the service now holds what this Write wants, settleLatest
-		// sees its latest revision through.
-		return w.record(nil)
-	}
-	if svc.GetLatestCreatedRevision() != rev {
-		return w.record(nil) // deployed over since: nothing of ours is pending any more
-	}
-	w.progress(fmt.Sprintf("checking revision %s, which an earlier run left pending", shortRevision(rev)))
-	return w.settle(ctx, rev, prev)
-}
-
-// settleLatest checks, when the service already holds what Write wants,
-// that its latest revision is ready: an earlier run may have updated the
-// service and died before it learnt the revision (see recordIntent). A
-// revision that failed is undone as a pending one would be.
-func (w *writer) settleLatest(ctx context.Context) error {
-	svc, err := w.api.get(ctx, w.s)
-	if err != nil {
-		return w.notFound(err)
-	}
-	rev, prev := svc.GetLatestCreatedRevision(), svc.GetLatestReadyRevision()
-	if rev == "" || (rev == prev && !svc.GetReconciling()) {
-		return nil
-	}
-	w.progress(fmt.Sprintf("checking revision %s of service %s, which holds %s but is not ready", shortRevision(rev), w.s.service, w.s.env))
-	return w.settle(ctx, rev, prev)
-}
-
-// settle waits for revision rev and, when it failed, puts back what
-// revision prev (ready before it) held.
-func (w *writer) settle(ctx context.Context, rev, prev string) error {
-	_, err := w.await(ctx, rev)
-	var failed *revisionFailed
-	if !errors.As(err, &failed) {
-		if err != nil {
-			return err
-		}
-		return w.record(nil)
-	}
-	if prev == "" {
-		return fmt.Errorf("%w; it was started by an earlier, interrupted run and no earlier revision is known to go back to; fix the cause and run `rediskit apply` again", failed)
-	}
-	before, err := w.ownedIn(ctx, prev)
-	if err != nil {
+// restore sends before as the service's template and waits for it. A
+// template that names its revision gets that revision back (the same name
+// and configuration); one that names none gets a new one from Cloud Run.
+func (w *writer) restore(ctx context.Context, before *runpb.RevisionTemplate, failed string) error {
+	// Until the template is back, a stopped run leaves this intent: the
+	// next Write sees the latest revision through (settleLatest).
+	if err := w.record(map[string]string{pendingPrevious: "", provisionNote: "putting back the template of service " + w.s.service}); err != nil {
 		return err
 	}
-	return w.undo(ctx, &change{before: before, previous: prev, revision: rev}, failed)
-}
-
-// ownedIn reads what rediskit owned in revision name.
-func (w *writer) ownedIn(ctx context.Context, name string) (owned, error) {
-	r, err := w.api.revision(ctx, name)
-	if err != nil {
-		return owned{}, err
+	ch, err := w.update(ctx, func(t *runpb.RevisionTemplate) (bool, error) {
+		if proto.Equal(t, before) {
+			return false, nil
+		}
+		proto.Reset(t)
+		proto.Merge(t, before)
+		return true, nil
+	}, false)
+	if err != nil || ch == nil || !w.s.wait {
+		return err
 	}
-	t := templateOf(r)
-	c, err := container(t, w.s)
-	if err != nil {
-		return owned{}, err
-	}
-	return ownedOf(t, c, w.s), nil
+	_, err = w.await(ctx, failed, restoreOutcome(failed, before.GetRevision()))
+	return err
 }
 
 // prune disables secret versions that neither the service nor a rollback

@@ -7,6 +7,7 @@ import (
 	"hash/crc32"
 	"slices"
 	"strconv"
+	"time"
 
 	"cloud.google.com/go/iam"
 	"cloud.google.com/go/secretmanager/apiv1/secretmanagerpb"
@@ -189,6 +190,7 @@ func (w *writer) grant(ctx context.Context, name, member string) error {
 		cancel()
 		switch {
 		case err == nil:
+			w.granted = time.Now() // a revision may not see it for minutes (retryGrant)
 			w.progress(fmt.Sprintf("granted %s on %s to %s", accessorRole, name, member))
 			return nil
 		case conflict(err) && attempt < w.api.retry.Attempts:

@@ -38,10 +38,81 @@ func ownedOf(t *runpb.RevisionTemplate, c *runpb.Container, s *settings) owned {
 	return o
 }
 
-// equal reports whether a service already holds o, as seen in have.
-func (o owned) equal(have owned) bool {
-	return proto.Equal(o.env, have.env) && proto.Equal(o.volume, have.volume) && proto.Equal(o.mount, have.mount) &&
-		(o.keepVPC || proto.Equal(o.vpc, have.vpc))
+// equal reports whether a service already holds o, as seen in have. Only
+// what rediskit owns is compared, in the form Cloud Run gives it back:
+// the API fills in the mode of secret volume files and full network
+// names (gcp-apis.md §6b row 5), which would otherwise make every apply
+// plan a change.
+func (o owned) equal(have owned, s *settings) bool {
+	return proto.Equal(o.env, have.env) && proto.Equal(normalVolume(o.volume), normalVolume(have.volume)) && proto.Equal(o.mount, have.mount) &&
+		(o.keepVPC || sameVPC(o.vpc, have.vpc, s))
+}
+
+// secretFileMode is the mode Cloud Run gives secret volume files when the
+// template names none (0444).
+const secretFileMode = 0o444
+
+// normalVolume is v with the default file mode spelt out.
+func normalVolume(v *runpb.Volume) *runpb.Volume {
+	if v.GetSecret() == nil || v.GetSecret().GetDefaultMode() != 0 {
+		return v
+	}
+	n := clone(v)
+	n.GetSecret().DefaultMode = secretFileMode
+	return n
+}
+
+// sameVPC reports whether have is the VPC access want asks for: the same
+// connector, egress (unset is private ranges only) and network interface,
+// whose network and subnetwork are compared by full name, an empty one in
+// want matching any.
+func sameVPC(want, have *runpb.VpcAccess, s *settings) bool {
+	egress := func(v *runpb.VpcAccess) runpb.VpcAccess_VpcEgress {
+		if e := v.GetEgress(); e != runpb.VpcAccess_VPC_EGRESS_UNSPECIFIED {
+			return e
+		}
+		return runpb.VpcAccess_PRIVATE_RANGES_ONLY
+	}
+	if want.GetConnector() != have.GetConnector() || len(want.GetNetworkInterfaces()) != len(have.GetNetworkInterfaces()) ||
+		(want != nil && have != nil && egress(want) != egress(have)) || (want == nil) != (have == nil) {
+		return false
+	}
+	for i, w := range want.GetNetworkInterfaces() {
+		h := have.GetNetworkInterfaces()[i]
+		if (w.GetNetwork() != "" && s.fullNetwork(w.GetNetwork()) != s.fullNetwork(h.GetNetwork())) ||
+			(w.GetSubnetwork() != "" && s.fullSubnetwork(w.GetSubnetwork()) != s.fullSubnetwork(h.GetSubnetwork())) ||
+			!slices.Equal(w.GetTags(), h.GetTags()) {
+			return false
+		}
+	}
+	return true
+}
+
+// previousLeft reports whether the template still holds the value where
+// the previous settings put it (w.prev), apart from where it goes now (c
+// is the container it goes to).
+func (w *writer) previousLeft(t *runpb.RevisionTemplate, c *runpb.Container) bool {
+	p := w.prev
+	if p == nil {
+		return false
+	}
+	pc, err := container(t, p)
+	if err != nil {
+		return false // that container is gone, and the value with it
+	}
+	if envIndex(pc, p.env) >= 0 && (pc != c || p.env != w.s.env) {
+		return true
+	}
+	name := caVolumeName(p)
+	return name != caVolumeName(w.s) && (volumeIndex(t.GetVolumes(), name) >= 0 || mountIndex(pc, name) >= 0)
+}
+
+// dropPrevious takes the variable, CA volume and mount of settings p out
+// of t. The VPC access stays: the new settings decide it.
+func dropPrevious(t *runpb.RevisionTemplate, p *settings) {
+	if c, err := container(t, p); err == nil {
+		owned{keepVPC: true}.applyTo(t, c, p)
+	}
 }
 
 // applyTo sets o in t and its container c, changing nothing else: a
@@ -153,6 +224,3 @@ func templateOf(r *runpb.Revision) *runpb.RevisionTemplate {
 	return &runpb.RevisionTemplate{Containers: r.GetContainers(), Volumes: r.GetVolumes(), VpcAccess: r.GetVpcAccess(),
 		ServiceAccount: r.GetServiceAccount()}
 }
-
-// shortRevision is a revision's id, the last part of its name.
-func shortRevision(name string) string { return name[strings.LastIndex(name, "/")+1:] }

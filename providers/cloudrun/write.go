@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"cloud.google.com/go/run/apiv2/runpb"
 
@@ -22,6 +23,15 @@ type writer struct {
 	api  *clients
 	s    *settings
 	conn provision.Connection
+	// prev are the settings the value was written with before, on the
+	// same service (conn.Previous), whose variable and CA volume the
+	// update takes out; nil otherwise.
+	prev *settings
+	// granted is when this Write gave the runtime service account access
+	// to a secret; grantPause is the pause before the next attempt at a
+	// revision waiting for that grant (retryGrant).
+	granted    time.Time
+	grantPause time.Duration
 }
 
 func (w *writer) progress(msg string) {
@@ -48,13 +58,22 @@ func (w *writer) record(pending map[string]string) error {
 // Write sets the variable to conn.URL in the chosen container of the
 // service (as a reference to a new Secret Manager version when secret is
 // set), mounts conn.CACert when there is one and, for a private backend,
-// makes sure of VPC egress to its network. It changes nothing else about
-// the service, retries when someone else updated it meanwhile, and waits
-// for the new revision to become ready; a revision that fails is undone
-// and its message returned. A change an interrupted Write left pending
-// (conn.Pending) is finished or undone first.
+// makes sure of VPC egress to its network, all in one UpdateService
+// whose revision rediskit names. With conn.Previous on the same service,
+// the same update takes the value out of its previous variable and CA
+// volume; on another service, the value is taken out there once the new
+// place holds it. It changes nothing else about the service, retries
+// when someone else updated it meanwhile, and waits for the new revision
+// to become ready; when the revision fails, the service's template is put
+// back exactly as it was and the revision's message returned. A change
+// an interrupted Write left pending (conn.Pending) is finished or undone
+// first.
 func (t *Target) Write(ctx context.Context, attrs provision.TargetAttrs, conn provision.Connection) error {
 	w, err := t.writer(ctx, attrs, conn)
+	if err != nil {
+		return err
+	}
+	elsewhere, err := w.previous()
 	if err != nil {
 		return err
 	}
@@ -71,12 +90,35 @@ func (t *Target) Write(ctx context.Context, attrs provision.TargetAttrs, conn pr
 	if err != nil {
 		return err
 	}
-	if len(conn.Pending) > 0 && w.s.wait {
-		// The service may hold want from an update whose revision the
-		// interrupted run never learnt (see recordIntent).
-		return w.rolloutOrSettle(ctx, want, versions)
+	if len(conn.Pending) > 0 && conn.Pending[pendingRevision] == "" && w.s.wait {
+		// The service may hold want from a template an interrupted run was
+		// putting back, whose revision it never learnt.
+		err = w.rolloutOrSettle(ctx, want, versions)
+	} else {
+		err = w.rollout(ctx, want, versions)
 	}
-	return w.rollout(ctx, want, versions)
+	if err != nil || elsewhere == nil {
+		return err
+	}
+	return t.Remove(ctx, elsewhere)
+}
+
+// previous reads conn.Previous: settings on the same service become
+// w.prev; those of another service are returned, for Write to remove the
+// value there once the new place holds it.
+func (w *writer) previous() (provision.TargetAttrs, error) {
+	if len(w.conn.Previous) == 0 {
+		return nil, nil
+	}
+	p, err := settingsOf(w.conn.Previous)
+	if err != nil {
+		return nil, err
+	}
+	if p.name() != w.s.name() {
+		return w.conn.Previous, nil
+	}
+	w.prev = p
+	return nil, nil
 }
 
 func (t *Target) writer(ctx context.Context, attrs provision.TargetAttrs, conn provision.Connection) (*writer, error) {

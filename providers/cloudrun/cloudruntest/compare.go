@@ -10,6 +10,8 @@ import (
 
 // Others returns what others than rediskit own of svc: a copy without the
 // output-only fields (status, etag, generation and the like), without the
+// revision name of the template (rediskit names the revisions it makes),
+// without the
 // variable env in every container, without the volumes and mounts whose
 // names start with "rediskit-" and, when vpc is set, without the
 // template's VPC access. Two services whose Others marshal to the same
@@ -22,6 +24,7 @@ func Others(svc *runpb.Service, env string, vpc bool) *runpb.Service {
 	if t == nil {
 		return out
 	}
+	t.Revision = ""
 	ours := func(name string) bool { return strings.HasPrefix(name, "rediskit-") }
 	t.Volumes = slices.DeleteFunc(t.Volumes, func(v *runpb.Volume) bool { return ours(v.GetName()) })
 	for _, c := range t.GetContainers() {

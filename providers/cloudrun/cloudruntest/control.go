@@ -39,6 +39,18 @@ func (s *Server) SetDelay(d time.Duration) {
 	s.delay = d
 }
 
+// SetIAMPropagation makes grants made through SetIamPolicy
+// take time to reach Cloud Run's secret checks, as IAM changes do (up to
+// seven minutes): a revision that reads the secret fails with Cloud Run's
+// "Permission denied on secret" until denials revision starts were
+// refused, or until after has passed since the grant, whichever comes
+// first. Zero for both makes grants effective at once.
+func (s *Server) SetIAMPropagation(denials int, after time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.iam = iamLag{denials: denials, after: after}
+}
+
 // SetImageRoots sets the CA certificates (PEM) the app's container image
 // trusts, used for a rediss:// URL without ssl_ca_certs.
 func (s *Server) SetImageRoots(pem []byte) {
@@ -83,18 +95,19 @@ func (s *Server) concurrentWriteLocked(name string) {
 
 // AddService stores svc as if it had been deployed earlier, with its
 // first revision ready; it fails when that revision could not start.
-// Output-only fields are filled in as Cloud Run would.
+// Output-only and computed fields are filled in as Cloud Run would.
 func (s *Server) AddService(svc *runpb.Service) (*runpb.Service, error) {
 	s.mu.Lock()
 	if m := serviceNamePattern.FindStringSubmatch(svc.GetName()); m == nil {
 		s.mu.Unlock()
 		return nil, fmt.Errorf("cloudruntest: %q is not projects/P/locations/L/services/S", svc.GetName())
 	}
-	if err := s.validateLocked(svc); err != nil {
+	stored := proto.Clone(svc).(*runpb.Service)
+	fillComputed(stored)
+	if err := s.validateLocked(stored); err != nil {
 		s.mu.Unlock()
 		return nil, err
 	}
-	stored := proto.Clone(svc).(*runpb.Service)
 	id := serviceID(svc.GetName())
 	stored.Uid, stored.Generation, stored.Etag = newEtag(), 1, newEtag()
 	stored.CreateTime, stored.UpdateTime = timestamppb.Now(), timestamppb.Now()
@@ -103,18 +116,27 @@ func (s *Server) AddService(svc *runpb.Service) (*runpb.Service, error) {
 	stored.Urls, stored.Reconciling = []string{stored.Uri}, true
 	e := &service{svc: stored}
 	s.services[svc.GetName()] = e
-	rev := s.newRevisionLocked(e)
+	r := s.queueLocked(e, true)
 	s.mu.Unlock()
-	if _, err := s.rollOut(svc.GetName(), rev); err != nil {
-		return nil, err
+	s.finishNow(r)
+	if f := s.rolloutFailure(r); f != "" {
+		return nil, fmt.Errorf("cloudruntest: the first revision of %s failed: %s", svc.GetName(), f)
 	}
 	return s.Service(svc.GetName())
+}
+
+func (s *Server) rolloutFailure(r *rollout) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return r.failure
 }
 
 // Edit changes a service out of band, as a person with gcloud would: f
 // changes a copy, which is stored with a new etag and generation, and a
 // changed template is rolled out at once (the new revision may fail to
-// start; the edit stays either way).
+// start; the edit stays either way). Like gcloud, it drops a revision name
+// the template carried over when the template changed, so that Cloud Run
+// names the new revision.
 func (s *Server) Edit(name string, f func(svc *runpb.Service)) error {
 	s.mu.Lock()
 	e, err := s.lookup(name)
@@ -124,21 +146,27 @@ func (s *Server) Edit(name string, f func(svc *runpb.Service)) error {
 	}
 	next := proto.Clone(e.svc).(*runpb.Service)
 	f(next)
+	if next.GetTemplate().GetRevision() == e.svc.GetTemplate().GetRevision() && !proto.Equal(configOf(next.GetTemplate()), configOf(e.svc.GetTemplate())) {
+		next.Template.Revision = ""
+	}
 	next.Etag = e.svc.GetEtag()
-	rev, err := s.updateLocked(next, false, "someone@acme.dev")
+	r, err := s.updateLocked(next, false, "someone@acme.dev")
+	if err == nil {
+		r.returned = true
+	}
 	s.mu.Unlock()
 	if err != nil {
 		return err
 	}
 	// A revision that cannot start is an outcome of the edit, not an error
 	// of it: the template keeps the edit, as Cloud Run's does.
-	_, _ = s.rollOut(name, rev)
+	s.finishNow(r)
 	return nil
 }
 
-// Service returns a copy of the named service.
+// Service returns a copy of the named service, as GetService would.
 func (s *Server) Service(name string) (*runpb.Service, error) {
-	s.ops.Settle()
+	s.stepAll()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	e, err := s.lookup(name)
@@ -146,6 +174,17 @@ func (s *Server) Service(name string) (*runpb.Service, error) {
 		return nil, err
 	}
 	return proto.Clone(e.svc).(*runpb.Service), nil
+}
+
+// Revisions returns the full names of the revisions a service has made,
+// oldest first.
+func (s *Server) Revisions(service string) []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if e, ok := s.services[service]; ok {
+		return slices.Clone(e.order)
+	}
+	return nil
 }
 
 // Revision returns a copy of the named revision, or nil.

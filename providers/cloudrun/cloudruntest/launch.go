@@ -103,7 +103,7 @@ func (s *Server) accessAsLocked(project, sa, ref, ver, field string) ([]byte, st
 	if !ok {
 		return nil, fmt.Sprintf("%s: Secret %s/versions/%s was not found", field, key, ver)
 	}
-	if !sec.allows("serviceAccount:" + sa) {
+	if member := "serviceAccount:" + sa; !sec.allows(member) || !s.effectiveLocked(sec, member) {
 		return nil, fmt.Sprintf("%s: Permission denied on secret: %s/versions/%s for Revision service account %s. The service account used must be granted the 'Secret Manager Secret Accessor' role (roles/secretmanager.secretAccessor) at the secret, project or higher level.", field, key, ver, sa)
 	}
 	v, err := sec.version(ver)
@@ -150,7 +150,7 @@ func containerFailure(log string) string {
 // ("" when unset) and why it could not start ("" when it did). It tells
 // whether the app works now, not only when the revision was made.
 func (s *Server) StartApp(service string) (redisURL, failure string, err error) {
-	s.ops.Settle()
+	s.stepAll()
 	s.mu.Lock()
 	e, err := s.lookup(service)
 	if err != nil {

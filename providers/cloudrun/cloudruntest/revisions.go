@@ -19,7 +19,7 @@ type revisions struct {
 // GetRevision returns a revision or NotFound.
 func (h *revisions) GetRevision(_ context.Context, req *runpb.GetRevisionRequest) (*runpb.Revision, error) {
 	s := h.s
-	s.ops.Settle()
+	s.stepAll()
 	if f := s.journal.Enter("GetRevision"); f != nil {
 		return nil, faultErr(f)
 	}
@@ -30,30 +30,6 @@ func (h *revisions) GetRevision(_ context.Context, req *runpb.GetRevisionRequest
 		return nil, status.Errorf(codes.NotFound, "Resource '%s' was not found", req.GetName())
 	}
 	return proto.Clone(rev).(*runpb.Revision), nil
-}
-
-// rollOut finishes an update: it starts rev's container (when the update
-// made a revision), records the outcome on the revision and, once the
-// latest revision has one, on the service.
-func (s *Server) rollOut(name, rev string) (proto.Message, error) {
-	failure := ""
-	if rev != "" {
-		failure = s.launch(rev)
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if rev != "" {
-		settleRevision(s.revisions[rev], failure)
-	}
-	e, ok := s.services[name]
-	if !ok {
-		return nil, status.Errorf(codes.NotFound, "Resource '%s' was not found", name)
-	}
-	s.settleServiceLocked(e)
-	if failure != "" {
-		return nil, status.Error(codes.FailedPrecondition, notReady(rev, failure))
-	}
-	return proto.Clone(e.svc), nil
 }
 
 // notReady is Cloud Run's message for a revision that failed.
@@ -82,39 +58,6 @@ func readyState(rev *runpb.Revision) (runpb.Condition_State, string) {
 		}
 	}
 	return runpb.Condition_CONDITION_PENDING, ""
-}
-
-// settleServiceLocked ends e's reconciliation once its latest revision
-// is ready or has failed, as Cloud Run reports it.
-func (s *Server) settleServiceLocked(e *service) {
-	svc := e.svc
-	if !svc.GetReconciling() {
-		return
-	}
-	latest := s.revisions[svc.GetLatestCreatedRevision()]
-	state, msg := readyState(latest)
-	now := timestamppb.Now()
-	switch state {
-	case runpb.Condition_CONDITION_SUCCEEDED:
-		svc.LatestReadyRevision = latest.GetName()
-		svc.TerminalCondition = &runpb.Condition{Type: "Ready", State: runpb.Condition_CONDITION_SUCCEEDED, LastTransitionTime: now}
-		svc.Conditions = []*runpb.Condition{
-			{Type: "RoutesReady", State: runpb.Condition_CONDITION_SUCCEEDED, LastTransitionTime: now},
-			{Type: "ConfigurationsReady", State: runpb.Condition_CONDITION_SUCCEEDED, LastTransitionTime: now},
-		}
-	case runpb.Condition_CONDITION_FAILED:
-		full := notReady(latest.GetName(), msg)
-		svc.TerminalCondition = &runpb.Condition{Type: "Ready", State: runpb.Condition_CONDITION_FAILED, Message: full,
-			Severity: runpb.Condition_ERROR, LastTransitionTime: now}
-		svc.Conditions = []*runpb.Condition{
-			{Type: "RoutesReady", State: runpb.Condition_CONDITION_SUCCEEDED, LastTransitionTime: now},
-			{Type: "ConfigurationsReady", State: runpb.Condition_CONDITION_FAILED, Message: full, Severity: runpb.Condition_ERROR, LastTransitionTime: now},
-		}
-	default:
-		return
-	}
-	svc.Reconciling, svc.ObservedGeneration = false, svc.GetGeneration()
-	svc.TrafficStatuses = trafficStatuses(svc)
 }
 
 // trafficStatuses is where traffic goes: LATEST entries to the latest

@@ -28,6 +28,7 @@ type secretManager struct {
 
 // enter counts a call and returns its fault, locking the fake on success.
 func (h *secretManager) enter(method string) error {
+	h.s.stepAll()
 	if f := h.s.journal.Enter(method); f != nil {
 		return faultErr(f)
 	}
@@ -97,6 +98,7 @@ func (h *secretManager) DeleteSecret(_ context.Context, req *secretmanagerpb.Del
 // AddSecretVersion adds an enabled version holding the payload. A Lost
 // fault adds it and still fails, as when the answer is lost on the way.
 func (h *secretManager) AddSecretVersion(_ context.Context, req *secretmanagerpb.AddSecretVersionRequest) (*secretmanagerpb.SecretVersion, error) {
+	h.s.stepAll()
 	f := h.s.journal.Enter("AddSecretVersion")
 	if f != nil && !f.Lost {
 		return nil, faultErr(f)

@@ -3,6 +3,7 @@ package cloudruntest
 import (
 	"context"
 	"slices"
+	"time"
 
 	"cloud.google.com/go/iam/apiv1/iampb"
 	"google.golang.org/grpc/codes"
@@ -50,8 +51,10 @@ func (h *secretManager) SetIamPolicy(_ context.Context, req *iampb.SetIamPolicyR
 			}
 		}
 	}
+	old := sec.policy
 	sec.policy = proto.Clone(want).(*iampb.Policy)
 	sec.policy.Etag = []byte(newEtag())
+	sec.noteGrants(old)
 	return proto.Clone(sec.policy).(*iampb.Policy), nil
 }
 
@@ -71,5 +74,56 @@ func (sec *secret) allows(member string) bool {
 			return true
 		}
 	}
+	return false
+}
+
+// iamLag is how long a grant takes to reach the revisions' secret checks
+// (§6b row 6: IAM changes usually apply within two minutes, at most
+// seven): a grant is effective once that many revision starts were
+// denied, or once after has passed since it, whichever comes first. The
+// zero value makes grants effective at once.
+type iamLag struct {
+	denials int
+	after   time.Duration
+}
+
+// grant is when a member was granted read access to a secret through
+// SetIamPolicy, and how many revision starts it failed since.
+type grant struct {
+	at      time.Time
+	denials int
+}
+
+// noteGrants records the members sec's policy lets read its versions now
+// and old did not.
+func (sec *secret) noteGrants(old *iampb.Policy) {
+	was := &secret{policy: old}
+	for _, b := range sec.policy.GetBindings() {
+		if !slices.Contains(readerRoles, b.GetRole()) {
+			continue
+		}
+		for _, m := range b.GetMembers() {
+			if !was.allows(m) {
+				if sec.grants == nil {
+					sec.grants = map[string]*grant{}
+				}
+				sec.grants[m] = &grant{at: time.Now()}
+			}
+		}
+	}
+}
+
+// effective reports whether member's access to sec has reached Cloud
+// Run's checks; a check that finds it has not counts as a denial.
+func (s *Server) effectiveLocked(sec *secret, member string) bool {
+	g := sec.grants[member]
+	lag := s.iam
+	if g == nil || (lag.denials == 0 && lag.after == 0) {
+		return true
+	}
+	if (lag.denials > 0 && g.denials >= lag.denials) || (lag.after > 0 && time.Since(g.at) >= lag.after) {
+		return true
+	}
+	g.denials++
 	return false
 }

@@ -54,13 +54,19 @@ type Server struct {
 	gets      int    // GetService calls since the last UpdateService
 	services  map[string]*service
 	revisions map[string]*runpb.Revision
+	configs   map[string]*runpb.RevisionTemplate // by revision: the template that made it, unnamed
+	rollouts  []*rollout                         // updates not carried out yet
 	secrets   map[string]*secret
+	iam       iamLag
 }
 
-// service is a stored service and its revision counter.
+// service is a stored service, its revision counter, its revisions in
+// the order they were made, and its latest update.
 type service struct {
-	svc  *runpb.Service
-	revs int
+	svc     *runpb.Service
+	revs    int
+	order   []string
+	rollout *rollout
 }
 
 // secret is a stored secret, its versions (index = number-1) and IAM
@@ -69,6 +75,7 @@ type secret struct {
 	secret   *secretmanagerpb.Secret
 	versions []*version
 	policy   *iampb.Policy
+	grants   map[string]*grant // by member, grants made through SetIamPolicy
 }
 
 type version struct {
@@ -79,7 +86,8 @@ type version struct {
 // New returns a fake that serves nothing until registered.
 func New(opts Options) *Server {
 	s := &Server{ops: opts.Operations, journal: memorystoretest.NewJournal(), network: opts.Network, appEnv: opts.AppEnv,
-		delay: opts.Delay, services: map[string]*service{}, revisions: map[string]*runpb.Revision{}, secrets: map[string]*secret{}}
+		delay: opts.Delay, services: map[string]*service{}, revisions: map[string]*runpb.Revision{}, configs: map[string]*runpb.RevisionTemplate{},
+		secrets: map[string]*secret{}}
 	if s.ops == nil {
 		s.ops, s.ownOps = memorystoretest.NewOperations(), true
 	}

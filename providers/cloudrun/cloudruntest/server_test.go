@@ -23,9 +23,10 @@ import (
 const name = "projects/acme-prod/locations/us-central1/services/acme-web"
 
 type clients struct {
-	fake    *Server
-	run     *run.ServicesClient
-	secrets *secretmanager.Client
+	fake      *Server
+	run       *run.ServicesClient
+	revisions *run.RevisionsClient
+	secrets   *secretmanager.Client
 }
 
 func start(t *testing.T, opts Options, ex ExampleOptions) *clients {
@@ -41,12 +42,16 @@ func start(t *testing.T, opts Options, ex ExampleOptions) *clients {
 	if err != nil {
 		t.Fatal(err)
 	}
+	vc, err := run.NewRevisionsClient(ctx, o...)
+	if err != nil {
+		t.Fatal(err)
+	}
 	sc, err := secretmanager.NewClient(ctx, o...)
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = rc.Close(); _ = sc.Close() })
-	return &clients{fake: fake, run: rc, secrets: sc}
+	t.Cleanup(func() { _ = rc.Close(); _ = vc.Close(); _ = sc.Close() })
+	return &clients{fake: fake, run: rc, revisions: vc, secrets: sc}
 }
 
 func (c *clients) get(t *testing.T) *runpb.Service {
@@ -200,6 +205,7 @@ func TestSecretsAndTheirReaders(t *testing.T) {
 	}
 	svc = c.get(t)
 	putEnv(svc, ref)
+	svc.Template.Labels["attempt"] = "2" // the template still holds ref: only a change makes a new revision
 	if _, err := c.deploy(t, svc); err != nil {
 		t.Fatalf("granted: %v", err)
 	}

@@ -28,7 +28,7 @@ type services struct {
 // due.
 func (h *services) GetService(_ context.Context, req *runpb.GetServiceRequest) (*runpb.Service, error) {
 	s := h.s
-	s.ops.Settle()
+	s.stepAll()
 	if f := s.journal.Enter("GetService"); f != nil {
 		return nil, faultErr(f)
 	}
@@ -43,11 +43,13 @@ func (h *services) GetService(_ context.Context, req *runpb.GetServiceRequest) (
 }
 
 // UpdateService replaces the service's spec with the one sent, when the
-// etag matches, and starts rolling out the revision a changed template
-// makes. The operation finishes once the fake's delay has passed.
+// etag matches, and queues the rollout of the revision a changed template
+// makes. As on Cloud Run, the revision is created after the call returned
+// (see rollout), and the operation finishes with the rollout, whether or
+// not anyone polls it.
 func (h *services) UpdateService(_ context.Context, req *runpb.UpdateServiceRequest) (*longrunningpb.Operation, error) {
 	s := h.s
-	s.ops.Settle()
+	s.stepAll()
 	f := s.journal.Enter("UpdateService")
 	if f != nil && !f.Lost {
 		return nil, faultErr(f)
@@ -58,36 +60,44 @@ func (h *services) UpdateService(_ context.Context, req *runpb.UpdateServiceRequ
 		s.conflicts--
 		s.concurrentWriteLocked(req.GetService().GetName())
 	}
-	rev, err := s.updateLocked(req.GetService(), req.GetValidateOnly(), "rediskit@"+projectOf(req.GetService().GetName())+".iam.gserviceaccount.com")
+	r, err := s.updateLocked(req.GetService(), req.GetValidateOnly(), "rediskit@"+projectOf(req.GetService().GetName())+".iam.gserviceaccount.com")
 	s.mu.Unlock()
 	if err != nil {
 		return nil, err
 	}
-	// Started unlocked: a due operation finishes at once, which takes the lock.
-	op := s.startRollout(req.GetService().GetName(), rev)
+	if r == nil { // validate_only
+		return s.ops.Start(memorystoretest.OperationSpec{Parent: parentOf(req.GetService().GetName()), Delay: func() time.Duration { return 0 },
+			Metadata: func(bool) proto.Message { return proto.Clone(req.GetService()) },
+			Finish:   func() (proto.Message, error) { return proto.Clone(req.GetService()), nil }}), nil
+	}
+	op := s.startOperation(r)
+	s.mu.Lock()
+	r.returned = true // from now on the rollout may start
+	s.mu.Unlock()
 	if f != nil {
 		return nil, faultErr(f)
 	}
 	return op, nil
 }
 
-// updateLocked checks and stores a new spec for a service, returning the
-// revision it makes ("" when the template did not change).
-func (s *Server) updateLocked(want *runpb.Service, validateOnly bool, modifier string) (string, error) {
+// updateLocked checks and stores a new spec for a service and returns the
+// rollout it starts (nil for validate_only).
+func (s *Server) updateLocked(want *runpb.Service, validateOnly bool, modifier string) (*rollout, error) {
 	e, err := s.lookup(want.GetName())
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 	if want.GetEtag() != "" && want.GetEtag() != e.svc.GetEtag() {
-		return "", status.Errorf(codes.Aborted, "The service %s was modified since it was read (etag %s is not the current one); read it again and retry.", want.GetName(), want.GetEtag())
-	}
-	if err := s.validateLocked(want); err != nil {
-		return "", err
-	}
-	if validateOnly {
-		return "", nil
+		return nil, status.Errorf(codes.Aborted, "The service %s was modified since it was read (etag %s is not the current one); read it again and retry.", want.GetName(), want.GetEtag())
 	}
 	next := proto.Clone(want).(*runpb.Service)
+	fillComputed(next)
+	if err := s.validateLocked(next); err != nil {
+		return nil, err
+	}
+	if validateOnly {
+		return nil, nil
+	}
 	keepOutputs(next, e.svc)
 	changed := !proto.Equal(e.svc.GetTemplate(), next.GetTemplate())
 	next.Generation++
@@ -98,10 +108,7 @@ func (s *Server) updateLocked(want *runpb.Service, validateOnly bool, modifier s
 	next.TerminalCondition = &runpb.Condition{Type: "Ready", State: runpb.Condition_CONDITION_RECONCILING,
 		LastTransitionTime: timestamppb.Now()}
 	e.svc = next
-	if !changed {
-		return "", nil
-	}
-	return s.newRevisionLocked(e), nil
+	return s.queueLocked(e, changed), nil
 }
 
 // keepOutputs copies the output-only fields of old into next: what a
@@ -128,10 +135,8 @@ func (s *Server) validateLocked(svc *runpb.Service) error {
 	if err := checkUserKeys("service.template.labels", t.GetLabels(), "service.template.annotations", t.GetAnnotations()); err != nil {
 		return err
 	}
-	if t.GetRevision() != "" {
-		if _, taken := s.revisions[svc.GetName()+"/revisions/"+t.GetRevision()]; taken {
-			return status.Errorf(codes.AlreadyExists, "Revision named '%s' with different configuration already exists.", t.GetRevision())
-		}
+	if err := s.checkRevisionNameLocked(svc); err != nil {
+		return err
 	}
 	if err := checkVPC(t.GetVpcAccess()); err != nil {
 		return err
@@ -206,48 +211,6 @@ func checkContainers(t *runpb.RevisionTemplate) error {
 	return nil
 }
 
-// newRevisionLocked records the revision e's template makes.
-func (s *Server) newRevisionLocked(e *service) string {
-	e.revs++
-	t := e.svc.GetTemplate()
-	id := t.GetRevision()
-	if id == "" {
-		id = revisionID(serviceID(e.svc.GetName()), e.revs)
-	}
-	name := e.svc.GetName() + "/revisions/" + id
-	sa := t.GetServiceAccount()
-	if sa == "" {
-		sa = DefaultServiceAccount(projectOf(e.svc.GetName()))
-	}
-	s.revisions[name] = &runpb.Revision{
-		Name: name, Uid: newEtag(), Generation: 1, Service: e.svc.GetName(),
-		Labels: t.GetLabels(), Annotations: t.GetAnnotations(), CreateTime: timestamppb.Now(),
-		Scaling: t.GetScaling(), VpcAccess: t.GetVpcAccess(), Timeout: t.GetTimeout(), ServiceAccount: sa,
-		Containers: t.GetContainers(), Volumes: t.GetVolumes(), ExecutionEnvironment: t.GetExecutionEnvironment(),
-		MaxInstanceRequestConcurrency: t.GetMaxInstanceRequestConcurrency(), Reconciling: true,
-		Conditions: []*runpb.Condition{{Type: "Ready", State: runpb.Condition_CONDITION_RECONCILING}},
-		Etag:       newEtag(),
-	}
-	s.revisions[name] = proto.Clone(s.revisions[name]).(*runpb.Revision) // no aliasing with the template
-	e.svc.LatestCreatedRevision = name
-	return name
-}
-
-// startRollout starts the operation that finishes the update of name,
-// rolling out rev (or only settling the service when rev is "").
-func (s *Server) startRollout(name, rev string) *longrunningpb.Operation {
-	return s.ops.Start(memorystoretest.OperationSpec{
-		Parent: parentOf(name),
-		Delay:  s.currentDelay,
-		Metadata: func(bool) proto.Message {
-			s.mu.Lock()
-			defer s.mu.Unlock()
-			return proto.Clone(s.services[name].svc)
-		},
-		Finish: func() (proto.Message, error) { return s.rollOut(name, rev) },
-	})
-}
-
 func (s *Server) lookup(name string) (*service, error) {
 	e, ok := s.services[name]
 	if !ok {
@@ -290,10 +253,4 @@ func parentOf(name string) string {
 		return name
 	}
 	return strings.Join(parts[:4], "/")
-}
-
-func (s *Server) currentDelay() time.Duration {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.delay
 }
