@@ -43,6 +43,7 @@ var (
 	_ provision.Describer        = (*Target)(nil)
 	_ provision.PlacementChecker = (*Target)(nil)
 	_ provision.SecretDeleter    = (*Target)(nil)
+	_ provision.Mover            = (*Target)(nil)
 )
 
 // New returns the cloud_run target. It reads no credentials and dials
@@ -50,6 +51,16 @@ var (
 // Google adapters of the run.
 func New(env provision.Env, conn *gcp.Connector) *Target {
 	return &Target{env: env, conn: conn, wait: defaultWaitPolicy(), retry: gcp.DefaultRetry()}
+}
+
+// MovesInOneChange reports whether a move between from and to stays on one
+// service, where Write makes it one revision; a move to another service
+// writes the new one first and removes the value from the old one once the
+// new revision is ready.
+func (*Target) MovesInOneChange(from, to provision.TargetAttrs) bool {
+	f, err1 := settingsOf(from)
+	t, err2 := settingsOf(to)
+	return err1 == nil && err2 == nil && f.name() == t.name()
 }
 
 // Type returns "cloud_run".
