@@ -4,10 +4,6 @@ import (
 	"github.com/spf13/cobra"
 )
 
-// Version is rediskit's version, set at build time with
-// -ldflags "-X github.com/rediskit/rediskit/cmd.Version=v1.2.3".
-var Version = "0.1.0-dev"
-
 func newRootCmd(a *app) *cobra.Command {
 	root := &cobra.Command{
 		Use:   "rediskit",

@@ -5,13 +5,10 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
+	"net/http"
 	"strconv"
 	"time"
-
-	"cloud.google.com/go/storage"
 
 	"github.com/rediskit/rediskit/provision"
 )
@@ -90,36 +87,33 @@ type lockHolder struct {
 
 // holder reads the lock object, or returns nil when there is none.
 func (s *Store) holder(ctx context.Context) (*lockHolder, error) {
-	b, err := s.bucket(ctx)
+	c, err := s.api(ctx)
 	if err != nil {
 		return nil, err
 	}
 	name := s.object(lockName)
 	ctx, cancel := s.call(ctx)
 	defer cancel()
-	attrs, err := b.Object(name).Attrs(ctx)
-	if errors.Is(err, storage.ErrObjectNotExist) {
+	var m objectMeta
+	h := &lockHolder{}
+	err = s.retry(ctx, func(ctx context.Context) (err error) {
+		if m, err = c.meta(ctx, name); err != nil {
+			return err
+		}
+		// Read the generation the metadata describes, not a newer one.
+		h.body, _, err = c.media(ctx, name, m.Generation)
+		return err
+	})
+	if statusOf(err) == http.StatusNotFound {
 		return nil, nil
 	}
 	if err != nil {
 		return nil, s.explain(ctx, "read lock", name, err)
 	}
-	// Read the generation the attributes describe, not a newer one.
-	r, err := b.Object(name).Generation(attrs.Generation).NewReader(ctx)
-	if errors.Is(err, storage.ErrObjectNotExist) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, s.explain(ctx, "read lock", name, err)
-	}
-	defer r.Close()
-	h := &lockHolder{gen: attrs.Generation, created: attrs.Created}
-	if h.body, err = io.ReadAll(io.LimitReader(r, maxObjectSize)); err != nil {
-		return nil, s.explain(ctx, "read lock", name, err)
-	}
+	h.gen, h.created = m.Generation, m.Created
 	if err := json.Unmarshal(h.body, &h.info); err != nil {
 		// Still a lock: report it with what is known.
-		h.info = provision.LockInfo{Who: "unknown (unreadable lock object)", Host: "unknown", Created: attrs.Created}
+		h.info = provision.LockInfo{Who: "unknown (unreadable lock object)", Host: "unknown", Created: m.Created}
 	}
 	h.info.ID = strconv.FormatInt(h.gen, 10)
 	if h.info.Path == "" {
@@ -150,14 +144,14 @@ func (s *Store) Unlock(ctx context.Context, id string) error {
 	if err != nil || gen <= 0 {
 		return s.wrongID(ctx, id)
 	}
-	b, err := s.bucket(ctx)
+	c, err := s.api(ctx)
 	if err != nil {
 		return err
 	}
 	name := s.object(lockName)
 	cctx, cancel := s.call(ctx)
 	defer cancel()
-	err = b.Object(name).If(storage.Conditions{GenerationMatch: gen}).Delete(cctx)
+	err = s.retry(cctx, func(ctx context.Context) error { return c.remove(ctx, name, gen) })
 	s.mu.Lock()
 	ours := s.heldGen == gen
 	if err == nil || ours {
@@ -167,10 +161,10 @@ func (s *Store) Unlock(ctx context.Context, id string) error {
 	switch {
 	case err == nil:
 		return nil
-	case errors.Is(err, storage.ErrObjectNotExist) && ours:
+	case statusOf(err) == http.StatusNotFound && ours:
 		// A retried delete whose first attempt had succeeded.
 		return nil
-	case errors.Is(err, storage.ErrObjectNotExist) || isPrecondition(err):
+	case statusOf(err) == http.StatusNotFound || isPrecondition(err):
 		return s.wrongID(ctx, id)
 	}
 	return fmt.Errorf("unlock state: %w", s.explain(cctx, "delete", name, err))

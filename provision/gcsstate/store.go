@@ -15,25 +15,20 @@
 // last read (or does-not-exist when there was none), so two writers can never
 // silently overwrite each other, even when the lock was bypassed.
 //
-// The client uses Application Default Credentials and honours
-// STORAGE_EMULATOR_HOST (both through cloud.google.com/go/storage). It is
-// built on first use, so opening a Store costs nothing.
+// The client (api.go) speaks the JSON API over net/http with Application
+// Default Credentials, and honours STORAGE_EMULATOR_HOST as Google's
+// libraries do. It is built on first use, so opening a Store costs nothing.
 package gcsstate
 
 import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
+	"os"
 	"path"
 	"sync"
 	"time"
-
-	"cloud.google.com/go/storage"
-	"google.golang.org/api/googleapi"
-
-	"github.com/googleapis/gax-go/v2"
 
 	"github.com/rediskit/rediskit/provision"
 )
@@ -52,11 +47,6 @@ const (
 
 // maxObjectSize bounds what is read back: a state is a few kilobytes.
 const maxObjectSize = 16 << 20
-
-// maxAttempts bounds the client's retries of transient errors (429, 5xx,
-// broken connections), which are otherwise unlimited: a CLI should fail
-// and say why rather than hang.
-const maxAttempts = 5
 
 // DefaultCallTimeout bounds one store operation, its retries included, so
 // that a hung connection cannot hang a run holding the lock.
@@ -79,9 +69,12 @@ type Config struct {
 	// CallTimeout bounds one request to Cloud Storage, its retries
 	// included; 0 means DefaultCallTimeout.
 	CallTimeout time.Duration
-	// RetryBackoff is the first pause before a retry, doubling up to 30 s;
-	// 0 means the client's default (1 s).
+	// RetryBackoff is the first pause before a retry, doubling up to 16 s;
+	// 0 means 2 s, the policy of every Google API adapter.
 	RetryBackoff time.Duration
+	// Getenv reads the environment (STORAGE_EMULATOR_HOST); nil means
+	// os.Getenv.
+	Getenv func(string) string
 }
 
 // Store is a provision.StateStore in a Cloud Storage bucket. The zero value
@@ -90,7 +83,7 @@ type Store struct {
 	cfg Config
 
 	mu     sync.Mutex
-	client *storage.Client
+	client *api
 	// gen is the state object's generation this store last read or wrote
 	// (0: it did not exist); known says whether there was such a read.
 	gen   int64
@@ -115,6 +108,12 @@ func New(cfg Config) *Store {
 	if cfg.CallTimeout <= 0 {
 		cfg.CallTimeout = DefaultCallTimeout
 	}
+	if cfg.RetryBackoff <= 0 {
+		cfg.RetryBackoff = defaultBackoff
+	}
+	if cfg.Getenv == nil {
+		cfg.Getenv = os.Getenv
+	}
 	return &Store{cfg: cfg}
 }
 
@@ -127,39 +126,32 @@ func URL(bucket, prefix string) string {
 	return "gs://" + bucket + "/" + path.Join(prefix, stateName)
 }
 
-// Close releases the client, if one was built.
+// Close releases the client's idle connections, if one was built.
 func (s *Store) Close() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.client == nil {
-		return nil
+	if s.client != nil {
+		s.client.http.CloseIdleConnections()
+		s.client = nil
 	}
-	err := s.client.Close()
-	s.client = nil
-	return err
+	return nil
 }
 
 func (s *Store) object(name string) string { return path.Join(s.cfg.Prefix, name) }
 
-// bucket returns the bucket handle, building the client on first use.
-func (s *Store) bucket(ctx context.Context) (*storage.BucketHandle, error) {
+// api returns the client, building it on first use.
+func (s *Store) api(ctx context.Context) (*api, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.client == nil {
-		// The client outlives this call, so it must not end with ctx.
-		c, err := storage.NewClient(context.WithoutCancel(ctx), storage.WithJSONReads())
+		c, err := newAPI(ctx, s.cfg.Bucket, s.cfg.Getenv)
 		if err != nil {
 			return nil, fmt.Errorf("connect to Cloud Storage: %w; check the Application Default Credentials "+
 				"(`gcloud auth application-default login`, GOOGLE_APPLICATION_CREDENTIALS or the CI's workload identity)", err)
 		}
-		retry := []storage.RetryOption{storage.WithMaxAttempts(maxAttempts)}
-		if s.cfg.RetryBackoff > 0 {
-			retry = append(retry, storage.WithBackoff(gax.Backoff{Initial: s.cfg.RetryBackoff, Max: 30 * time.Second, Multiplier: 2}))
-		}
-		c.SetRetry(retry...)
 		s.client = c
 	}
-	return s.client.Bucket(s.cfg.Bucket), nil
+	return s.client, nil
 }
 
 // call bounds one request and its retries by Config.CallTimeout.
@@ -173,82 +165,71 @@ var errCallTimeout = errors.New("no answer from Cloud Storage")
 // readObject returns an object's content and generation, or (nil, 0, nil)
 // when it does not exist.
 func (s *Store) readObject(ctx context.Context, name string) ([]byte, int64, error) {
-	b, err := s.bucket(ctx)
+	c, err := s.api(ctx)
 	if err != nil {
 		return nil, 0, err
 	}
 	ctx, cancel := s.call(ctx)
 	defer cancel()
-	r, err := b.Object(name).NewReader(ctx)
-	if errors.Is(err, storage.ErrObjectNotExist) {
+	var data []byte
+	var gen int64
+	err = s.retry(ctx, func(ctx context.Context) (err error) {
+		data, gen, err = c.media(ctx, name, 0)
+		return err
+	})
+	if statusOf(err) == http.StatusNotFound {
 		return nil, 0, nil
 	}
 	if err != nil {
 		return nil, 0, s.explain(ctx, "read", name, err)
 	}
-	defer r.Close()
-	data, err := io.ReadAll(io.LimitReader(r, maxObjectSize))
-	if err != nil {
-		return nil, 0, s.explain(ctx, "read", name, err)
-	}
-	return data, r.Attrs.Generation, nil
+	return data, gen, nil
 }
 
 // writeObject stores data as name if the object's generation is still
 // ifGen (0: if it does not exist) and returns the new generation. A failed
 // precondition gives an error for which isPrecondition is true.
 func (s *Store) writeObject(ctx context.Context, name string, data []byte, ifGen int64) (int64, error) {
-	b, err := s.bucket(ctx)
+	c, err := s.api(ctx)
 	if err != nil {
 		return 0, err
 	}
 	ctx, cancel := s.call(ctx)
 	defer cancel()
-	cond := storage.Conditions{GenerationMatch: ifGen}
-	if ifGen == 0 {
-		cond = storage.Conditions{DoesNotExist: true}
-	}
-	w := b.Object(name).If(cond).NewWriter(ctx)
-	// The smallest chunk: the objects are small, and unlike ChunkSize 0
-	// (a single unbuffered request) it lets the client retry the upload.
-	w.ChunkSize = googleapi.MinUploadChunkSize
-	w.ContentType = "application/json"
-	if _, err := w.Write(data); err != nil {
-		_ = w.Close()
+	var m objectMeta
+	err = s.retry(ctx, func(ctx context.Context) (err error) {
+		m, err = c.upload(ctx, name, data, ifGen)
+		return err
+	})
+	if err != nil {
 		return 0, s.explain(ctx, "write", name, err)
 	}
-	if err := w.Close(); err != nil {
-		return 0, s.explain(ctx, "write", name, err)
-	}
-	return w.Attrs().Generation, nil
+	return m.Generation, nil
 }
 
 // isPrecondition reports a 412 from Cloud Storage: the generation did not
 // match, or the object that must not exist does.
-func isPrecondition(err error) bool {
-	var ge *googleapi.Error
-	return errors.As(err, &ge) && ge.Code == http.StatusPreconditionFailed
-}
+func isPrecondition(err error) bool { return statusOf(err) == http.StatusPreconditionFailed }
 
 // explain wraps a Cloud Storage error of a request made with ctx with
 // what to check. Precondition failures are wrapped plainly: callers turn
 // them into their own message.
 func (s *Store) explain(ctx context.Context, op, name string, err error) error {
 	where := "gs://" + s.cfg.Bucket + "/" + name
-	var ge *googleapi.Error
+	code := statusOf(err)
 	switch {
 	case errors.Is(context.Cause(ctx), errCallTimeout):
 		return fmt.Errorf("%s %s: %w within %s (%w); check the network and https://status.cloud.google.com, then run the command again",
 			op, where, errCallTimeout, s.cfg.CallTimeout, err)
 	case errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded):
 		return fmt.Errorf("%s %s: %w", op, where, err)
-	case !errors.As(err, &ge):
+	case code == 0:
 		return fmt.Errorf("%s %s: %w; check the network and the Application Default Credentials "+
 			"(`gcloud auth application-default login`, GOOGLE_APPLICATION_CREDENTIALS or the CI's workload identity)", op, where, err)
-	case ge.Code == http.StatusPreconditionFailed:
+	case code == http.StatusPreconditionFailed:
 		return fmt.Errorf("%s %s: %w", op, where, err)
 	}
-	switch ge.Code {
+	switch code {
 	case http.StatusUnauthorized, http.StatusForbidden:
 		return fmt.Errorf("%s %s: %w; check that the credentials rediskit uses (Application Default Credentials) "+
 			"have roles/storage.objectUser on bucket %s", op, where, err, s.cfg.Bucket)
