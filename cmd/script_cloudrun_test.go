@@ -12,6 +12,7 @@ import (
 	"cloud.google.com/go/run/apiv2/runpb"
 	"github.com/rogpeppe/go-internal/testscript"
 	"google.golang.org/protobuf/encoding/prototext"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/rediskit/rediskit/internal/redistest"
 	"github.com/rediskit/rediskit/providers/cloudrun/cloudruntest"
@@ -27,6 +28,7 @@ type cloudRunFakes struct {
 	google *googleFakes
 	mu     sync.Mutex
 	seeded map[string]*runpb.Service // by endpoint and service name
+	snaps  map[string]*runpb.Service // by endpoint and snapshot name
 }
 
 // newCloudRunCmd returns the `cloudrun` script command, which drives fake
@@ -62,6 +64,11 @@ type cloudRunFakes struct {
 //	                                    the app container has the secret version mounted at PATH
 //	cloudrun secret ID [N:STATE...] [label:K=V] [reader:EMAIL]
 //	                                    secret ID exists with these versions, label and reader
+//	cloudrun appenv VAR [needed]        the app reads its Redis URL from VAR from now on
+//	                                    (needed: and fails to start without it)
+//	cloudrun snapshot SERVICE NAME      remember the service's template as NAME
+//	cloudrun template SERVICE NAME      the service's template equals snapshot NAME (proto
+//	                                    equality, the revision name included)
 //	cloudrun wait-update                wait until an update was sent and its rollout is polled
 //	cloudrun nosecret FILE...           no Redis URL the fakes hold, nor its password, is in
 //	                                    the files
@@ -70,7 +77,7 @@ type cloudRunFakes struct {
 // negated with !
 // (`! cloudrun secret ID`: there is no such secret).
 func newCloudRunCmd(google *googleFakes) func(ts *testscript.TestScript, neg bool, args []string) {
-	c := &cloudRunFakes{google: google, seeded: map[string]*runpb.Service{}}
+	c := &cloudRunFakes{google: google, seeded: map[string]*runpb.Service{}, snaps: map[string]*runpb.Service{}}
 	return c.run
 }
 
@@ -79,7 +86,7 @@ func (c *cloudRunFakes) run(ts *testscript.TestScript, neg bool, args []string) 
 		ts.Fatalf("usage: cloudrun start|seed|legacy|delay|conflict|fail|calls|setenv|pin|unchanged|env|annotation|ready|revisions|vpc|mount|secret|wait-update|nosecret ARGS...")
 	}
 	sub, args := args[0], args[1:]
-	if neg && !slices.Contains([]string{"calls", "env", "ready", "revisions", "vpc", "mount", "secret", "annotation"}, sub) {
+	if neg && !slices.Contains([]string{"calls", "env", "ready", "revisions", "vpc", "mount", "secret", "annotation", "template"}, sub) {
 		ts.Fatalf("cloudrun %s cannot be negated", sub)
 	}
 	switch sub {
@@ -111,6 +118,10 @@ func (c *cloudRunFakes) run(ts *testscript.TestScript, neg bool, args []string) 
 		crPin(ts, fake, args)
 	case "unchanged":
 		c.unchanged(ts, fake, args)
+	case "appenv":
+		fake.SetAppEnv(crArg(ts, args, 0, "cloudrun appenv VAR [needed]"), len(args) > 1 && args[1] == "needed")
+	case "snapshot", "template":
+		c.template(ts, fake, neg, sub, args)
 	case "wait-update":
 		crWaitUpdate(ts, fake)
 	case "nosecret":
@@ -215,6 +226,30 @@ func (c *cloudRunFakes) unchanged(ts *testscript.TestScript, fake *cloudruntest.
 	if !bytes.Equal(cloudruntest.SpecBytes(seed, "REDIS_URL", vpc), cloudruntest.SpecBytes(now, "REDIS_URL", vpc)) {
 		ts.Fatalf("service %s changed beyond rediskit's parts:\nseeded:\n%s\nnow:\n%s", id,
 			prototext.Format(cloudruntest.Others(seed, "REDIS_URL", vpc)), prototext.Format(cloudruntest.Others(now, "REDIS_URL", vpc)))
+	}
+}
+
+// template remembers a service's template (snapshot) or compares the
+// template now with one remembered (template).
+func (c *cloudRunFakes) template(ts *testscript.TestScript, fake *cloudruntest.Server, neg bool, sub string, args []string) {
+	if len(args) != 2 {
+		ts.Fatalf("usage: cloudrun %s SERVICE NAME", sub)
+	}
+	key := ts.Getenv("REDISKIT_GCP_ENDPOINT") + " " + args[1]
+	now := crService(ts, fake, args[0])
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if sub == "snapshot" {
+		c.snaps[key] = now
+		return
+	}
+	was := c.snaps[key]
+	if was == nil {
+		ts.Fatalf("cloudrun template: no snapshot %s", args[1])
+	}
+	if same := proto.Equal(was.GetTemplate(), now.GetTemplate()); same == neg {
+		ts.Fatalf("template of %s equals snapshot %s: %v, want %v\nsnapshot:\n%s\nnow:\n%s", args[0], args[1], same, !neg,
+			prototext.Format(was.GetTemplate()), prototext.Format(now.GetTemplate()))
 	}
 }
 

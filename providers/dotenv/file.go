@@ -11,8 +11,8 @@ import (
 	"path/filepath"
 	"syscall"
 
-	"github.com/rediskit/rediskit/provision"
 	"github.com/rediskit/rediskit/providers/tlsurl"
+	"github.com/rediskit/rediskit/provision"
 )
 
 // fileMode is the mode of a written .env file: it holds a password.

@@ -51,6 +51,16 @@ func (s *Server) SetIAMPropagation(denials int, after time.Duration) {
 	s.iam = iamLag{denials: denials, after: after}
 }
 
+// SetAppEnv sets the variable the app reads its Redis URL from, for the
+// revisions started from now on (a new release of the app that reads
+// another variable). With needs, an app without the variable fails to
+// start, as settings reading os.environ[name] do.
+func (s *Server) SetAppEnv(name string, needs bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.appEnv, s.appNeeds = name, needs
+}
+
 // SetImageRoots sets the CA certificates (PEM) the app's container image
 // trusts, used for a rediss:// URL without ssl_ca_certs.
 func (s *Server) SetImageRoots(pem []byte) {

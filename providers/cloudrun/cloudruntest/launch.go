@@ -16,6 +16,7 @@ type app struct {
 	env     map[string]string
 	files   map[string][]byte
 	vpc     *runpb.VpcAccess
+	needs   bool // the app fails without its Redis variable
 }
 
 // launch starts rev's containers as Cloud Run would and returns why they
@@ -41,7 +42,7 @@ func (s *Server) prepareLocked(rev *runpb.Revision) (*app, string) {
 	project := projectOf(rev.GetName())
 	var out *app
 	for i, c := range rev.GetContainers() {
-		a := &app{project: project, env: map[string]string{}, files: map[string][]byte{}, vpc: rev.GetVpcAccess()}
+		a := &app{project: project, env: map[string]string{}, files: map[string][]byte{}, vpc: rev.GetVpcAccess(), needs: s.appNeeds}
 		for j, ev := range c.GetEnv() {
 			field := fmt.Sprintf("spec.template.spec.containers[%d].env[%d]", i, j)
 			value, failure := s.envValueLocked(project, rev.GetServiceAccount(), field, ev)

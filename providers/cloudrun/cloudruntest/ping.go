@@ -21,12 +21,16 @@ const pingTimeout = 3 * time.Second
 
 // start runs the app: it reads its Redis URL from appEnv and PINGs it
 // the way redis-py would with that URL alone. An app without the
-// variable starts without Redis.
+// variable starts without Redis, unless it needs it (SetAppEnv), when it
+// fails as Django settings reading os.environ[appEnv] do.
 func (a *app) start(appEnv string, roots []byte, network func(string) string) string {
 	if a == nil {
 		return ""
 	}
 	raw, set := a.env[appEnv]
+	if !set && a.needs {
+		return containerFailure("KeyError: '" + appEnv + "'")
+	}
 	if !set {
 		return ""
 	}

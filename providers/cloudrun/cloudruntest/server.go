@@ -38,11 +38,14 @@ type Options struct {
 // Server is the fake Cloud Run and Secret Manager. It is safe for
 // concurrent use.
 type Server struct {
-	ops      *memorystoretest.Operations
-	ownOps   bool
-	journal  *journal
-	network  func(addr string) string
-	appEnv   string
+	ops     *memorystoretest.Operations
+	ownOps  bool
+	journal *journal
+	network func(addr string) string
+	appEnv  string
+	// appNeeds makes the app fail without appEnv, as Django settings
+	// reading os.environ[appEnv] do.
+	appNeeds bool
 	grpc     *grpc.Server
 	listener net.Listener
 
