@@ -29,5 +29,5 @@ done
 sorted=($(printf '%s\n' "${times[@]}" | sort -n))
 median=${sorted[$(( runs / 2 ))]}
 worst=${sorted[$(( runs - 1 ))]}
-printf 'no-op plan of examples/local.hcl, %d runs: median %d.%03d ms, worst %d.%03d ms, peak RSS %d.%d MB\n' \
+printf 'no-op plan of examples/local.hcl, %d runs: median %d.%03d ms, worst %d.%03d ms, peak RSS %d.%d MiB\n' \
   "$runs" $((median / 1000)) $((median % 1000)) $((worst / 1000)) $((worst % 1000)) $((peak / 1024)) $(((peak % 1024) * 10 / 1024))

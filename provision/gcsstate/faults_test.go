@@ -3,8 +3,10 @@ package gcsstate_test
 import (
 	"context"
 	"errors"
+	"net"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -182,4 +184,36 @@ func TestFaultMatrixTimeout(t *testing.T) {
 		_, err := s.Lock(ctx, provision.LockInfo{Operation: "apply"})
 		return err
 	}, "gs://"+bucket+"/p/default.rediskit.lock", "no answer from Cloud Storage within 100ms", "run the command again")
+}
+
+// TestBrokenConnectionsAreRetried points the store at an endpoint that
+// accepts each connection and closes it unanswered: the request is tried
+// the policy's five times, then fails saying what to check.
+func TestBrokenConnectionsAreRetried(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = ln.Close() })
+	var accepted atomic.Int32
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			accepted.Add(1)
+			_ = c.Close()
+		}
+	}()
+	t.Setenv("STORAGE_EMULATOR_HOST", ln.Addr().String())
+	s := newStore(t, fastConfig)
+
+	_, err = s.Read(t.Context())
+	if err == nil || !strings.Contains(err.Error(), "gs://"+bucket+"/p/default.rediskit.json") || !strings.Contains(err.Error(), "check the network") {
+		t.Fatalf("Read from an endpoint that hangs up: err = %v; want one naming the object and saying to check the network", err)
+	}
+	if n := accepted.Load(); n != 5 {
+		t.Errorf("%d connections; want 5, one per attempt", n)
+	}
 }

@@ -87,7 +87,7 @@ type lockHolder struct {
 
 // holder reads the lock object, or returns nil when there is none.
 func (s *Store) holder(ctx context.Context) (*lockHolder, error) {
-	c, err := s.api(ctx)
+	c, err := s.connect(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -144,7 +144,7 @@ func (s *Store) Unlock(ctx context.Context, id string) error {
 	if err != nil || gen <= 0 {
 		return s.wrongID(ctx, id)
 	}
-	c, err := s.api(ctx)
+	c, err := s.connect(ctx)
 	if err != nil {
 		return err
 	}

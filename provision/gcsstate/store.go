@@ -139,8 +139,8 @@ func (s *Store) Close() error {
 
 func (s *Store) object(name string) string { return path.Join(s.cfg.Prefix, name) }
 
-// api returns the client, building it on first use.
-func (s *Store) api(ctx context.Context) (*api, error) {
+// connect returns the client, building it on first use.
+func (s *Store) connect(ctx context.Context) (*api, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.client == nil {
@@ -165,7 +165,7 @@ var errCallTimeout = errors.New("no answer from Cloud Storage")
 // readObject returns an object's content and generation, or (nil, 0, nil)
 // when it does not exist.
 func (s *Store) readObject(ctx context.Context, name string) ([]byte, int64, error) {
-	c, err := s.api(ctx)
+	c, err := s.connect(ctx)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -190,7 +190,7 @@ func (s *Store) readObject(ctx context.Context, name string) ([]byte, int64, err
 // ifGen (0: if it does not exist) and returns the new generation. A failed
 // precondition gives an error for which isPrecondition is true.
 func (s *Store) writeObject(ctx context.Context, name string, data []byte, ifGen int64) (int64, error) {
-	c, err := s.api(ctx)
+	c, err := s.connect(ctx)
 	if err != nil {
 		return 0, err
 	}

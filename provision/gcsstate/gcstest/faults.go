@@ -13,9 +13,9 @@ type Fault struct {
 	// matches every method.
 	Method string
 	// Object, when set, limits the fault to requests whose object name
-	// (from the path, or the name parameter of an upload) ends with it.
-	// Multipart uploads carry the name in their body, so set Object only
-	// for reads and deletes.
+	// (from the path, or the name parameter of a media upload, which is
+	// how gcsstate uploads) ends with it. Multipart uploads carry the name
+	// in their body, where it is not looked for.
 	Object string
 	// Status is the HTTP status to answer, e.g. 503.
 	Status int
