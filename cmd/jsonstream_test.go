@@ -155,6 +155,20 @@ func emitSamples(t *testing.T, v *viewJSON) {
 		v.Result(r)
 	}
 	costSamples(t, v)
+	commandSamples(v)
+}
+
+// commandSamples covers the events of fmt, migrate's edit, the approval
+// refusal and the state commands.
+func commandSamples(v *viewJSON) {
+	v.Formatted(formatted{File: "stack.hcl", Rewritten: true})
+	v.Formatted(formatted{File: "prod/stack.hcl", Diff: "--- prod/stack.hcl\n+++ prod/stack.hcl (formatted)\n"})
+	v.StackEdit("stack.hcl", "--- stack.hcl\n+++ stack.hcl (migrated)\n")
+	v.Approval("apply", false)
+	v.StateList([]stateResource{{Address: "redis.channels.local", Redis: "channels", Type: "local", Status: "active", ID: "127.0.0.1:6379"},
+		{Address: "target.dotenv.dev", Target: true, Redis: "channels", Type: "dotenv"}})
+	v.StateList(nil)
+	v.StateShow("redis.channels", json.RawMessage(`{"name":"channels","backends":[]}`))
 }
 
 func costSamples(t *testing.T, v *viewJSON) {

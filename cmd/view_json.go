@@ -14,7 +14,7 @@ import (
 
 // jsonUIVersion is the version of the JSON stream. Fields are only ever
 // added; a change that removes or renames one needs a new major version.
-const jsonUIVersion = "1.1"
+const jsonUIVersion = "1.2"
 
 // viewJSON writes one JSON object per line to stdout, each with a "type",
 // for pipelines. Secrets are masked exactly as in the human view.
@@ -72,12 +72,12 @@ func (v *viewJSON) Error(err error) {
 func (v *viewJSON) Plan(p *provision.Plan) {
 	for _, c := range p.Changes {
 		if c.Drift != "" {
-			v.emit("info", "resource_drift", c.Address+": "+c.Drift, map[string]any{"change": c})
+			v.emit("info", "resource_drift", c.Address+": "+c.Drift, map[string]any{"change": wireChange(c)})
 		}
 	}
 	for _, c := range p.Changes {
 		if c.Action != provision.NoOp {
-			v.emit("info", "planned_change", c.Address+": plan to "+string(c.Action), map[string]any{"change": c})
+			v.emit("info", "planned_change", c.Address+": plan to "+string(c.Action), map[string]any{"change": wireChange(c)})
 		}
 	}
 	s := p.Summary()
@@ -121,7 +121,7 @@ func (v *viewJSON) Event(ev provision.Event) {
 		}
 		msg := strings.TrimSpace(ev.Address + ": " + string(ev.Action) + " " + ev.Message)
 		v.emit(level, string(ev.Type), msg, map[string]any{"hook": map[string]any{
-			"address": ev.Address, "action": ev.Action, "elapsed_seconds": ev.Elapsed.Seconds(), "message": ev.Message}})
+			"address": ev.Address, "action": string(ev.Action), "elapsed_seconds": ev.Elapsed.Seconds(), "message": ev.Message}})
 	}
 }
 
@@ -136,7 +136,7 @@ func verifyLevel(r *provision.VerifyResult) string {
 }
 
 func jsonVerify(addr string, r *provision.VerifyResult) map[string]any {
-	out := map[string]any{"address": addr, "passed": r.Passed, "unreachable": r.Unreachable, "checks": orEmpty(r.Checks),
+	out := map[string]any{"address": addr, "passed": r.Passed, "unreachable": r.Unreachable, "checks": wireChecks(r.Checks),
 		"latency_median_ms": float64(r.LatencyMedian.Microseconds()) / 1000, "latency_worst_ms": float64(r.LatencyWorst.Microseconds()) / 1000,
 		"billable_commands": r.BillableCommands, "failure": r.Failure}
 	if r.Err != nil {
@@ -146,13 +146,13 @@ func jsonVerify(addr string, r *provision.VerifyResult) map[string]any {
 }
 
 func (v *viewJSON) LockWait(held *provision.LockError, next time.Duration) {
-	v.emit("warn", "lock_wait", held.Error(), map[string]any{"lock": held.Info, "retry_in_seconds": next.Seconds()})
+	v.emit("warn", "lock_wait", held.Error(), map[string]any{"lock": wireLock(held.Info), "retry_in_seconds": next.Seconds()})
 }
 
 func (v *viewJSON) Outputs(outs []outputValue) {
-	m := map[string]any{}
+	m := map[string]jsonOutput{}
 	for _, o := range outs {
-		m[o.Name] = o
+		m[o.Name] = wireOutput(o)
 	}
 	v.emit("info", "outputs", fmt.Sprintf("Outputs: %d", len(outs)), map[string]any{"outputs": m})
 }
@@ -223,7 +223,7 @@ func (v *viewJSON) Cost(r *costReport) {
 		}
 		v.emit("info", "cost_comparison", msg, map[string]any{"comparison": map[string]any{
 			"address": s.Address, "usage": jsonDemand(s.appDemand), "options": opts, "break_evens": breaks, "active_role": s.Role,
-			"reference": orEmpty(c.Reference), "prices_as_of": r.AsOf}})
+			"reference": wireReferences(c.Reference), "prices_as_of": r.AsOf}})
 		v.costWarnings(s.Warnings)
 	}
 }
