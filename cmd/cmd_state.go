@@ -2,7 +2,6 @@ package cmd
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -100,11 +99,7 @@ func runStateShow(ctx context.Context, a *app, path, addr string) error {
 	if found == nil || found == (*provision.BackendState)(nil) {
 		return fmt.Errorf("no %q in state; `rediskit state list` shows what is there", addr)
 	}
-	record, err := json.Marshal(found)
-	if err != nil {
-		return fmt.Errorf("state show %s: %w; the state may be damaged, check it with `rediskit state list`", addr, err)
-	}
-	a.stateView().StateShow(addr, record)
+	a.stateView().StateShow(addr, found)
 	return nil
 }
 

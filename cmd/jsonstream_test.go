@@ -168,7 +168,12 @@ func commandSamples(v *viewJSON) {
 	v.StateList([]stateResource{{Address: "redis.channels.local", Redis: "channels", Type: "local", Status: "active", ID: "127.0.0.1:6379"},
 		{Address: "target.dotenv.dev", Target: true, Redis: "channels", Type: "dotenv"}})
 	v.StateList(nil)
-	v.StateShow("redis.channels", json.RawMessage(`{"name":"channels","backends":[]}`))
+	backend := &provision.BackendState{Type: "local", Status: "active", ID: "local:channels", Attrs: map[string]string{"port": "6379"},
+		Pending: map[string]string{"operation": "op-1"}, URLFingerprint: "sha256:37ca", CreatedAt: time.Now(), VerifiedAt: time.Now()}
+	v.StateShow("redis.channels", &provision.RedisState{Name: "channels", Backends: []*provision.BackendState{backend}, PreventDestroy: true})
+	v.StateShow("redis.channels.local", backend)
+	v.StateShow("target.dotenv.dev", &provision.TargetState{Type: "dotenv", Name: "dev", Redis: "channels",
+		Attrs: provision.TargetAttrs{"path": ".env"}, URLFingerprint: "sha256:37ca", WrittenAt: time.Now(), Pending: map[string]string{"rev": "2"}})
 }
 
 func costSamples(t *testing.T, v *viewJSON) {
@@ -353,7 +358,7 @@ func TestEveryJSONRunIsChecked(t *testing.T) {
 			}
 		}
 	}
-	for _, sub := range []string{"validate", "plan", "apply", "destroy", "verify", "output", "import", "cost", "state", "version", "migrate", "prune"} {
+	for _, sub := range []string{"validate", "fmt", "plan", "apply", "destroy", "verify", "output", "import", "cost", "state", "version", "migrate", "prune"} {
 		if !covered[sub] {
 			t.Errorf("no script runs `rediskit %s --json`", sub)
 		}

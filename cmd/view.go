@@ -1,7 +1,6 @@
 package cmd
 
 import (
-	"encoding/json"
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
@@ -120,8 +119,9 @@ type stateView interface {
 	resultView
 	// StateList shows every resource the state records.
 	StateList(rs []stateResource)
-	// StateShow shows one state record, as the state file holds it.
-	StateShow(addr string, record json.RawMessage)
+	// StateShow shows one entry of the state: a *provision.RedisState,
+	// *provision.BackendState or *provision.TargetState.
+	StateShow(addr string, entry any)
 }
 
 // stateResource is one line of `state list`.

@@ -1,7 +1,6 @@
 package cmd
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 )
@@ -18,14 +17,14 @@ func (v *viewHuman) StateList(rs []stateResource) {
 	}
 }
 
-// StateShow prints the record as indented JSON.
-func (v *viewHuman) StateShow(_ string, record json.RawMessage) {
-	var b bytes.Buffer
-	if err := json.Indent(&b, record, "", "  "); err != nil {
-		b.Reset()
-		b.Write(record)
+// StateShow prints the entry as the state file holds it, indented.
+func (v *viewHuman) StateShow(_ string, entry any) {
+	b, err := json.MarshalIndent(entry, "", "  ")
+	if err != nil {
+		v.Error(fmt.Errorf("state show: %w; this is a bug in rediskit, please report it", err))
+		return
 	}
-	fmt.Fprintln(v.out, b.String())
+	fmt.Fprintln(v.out, string(b))
 }
 
 // Formatted prints the file's name, then its diff when asked for.

@@ -1,7 +1,9 @@
 package cmd
 
 import (
-	"encoding/json"
+	"fmt"
+
+	"github.com/rediskit/rediskit/provision"
 )
 
 // StateList emits one state_list event with every resource.
@@ -14,10 +16,22 @@ func (v *viewJSON) StateList(rs []stateResource) {
 	v.emit("info", "state_list", plural(len(rs), "resource")+" in state", map[string]any{"resources": out})
 }
 
-// StateShow emits a state_record event holding the record as the state
-// file does.
-func (v *viewJSON) StateShow(addr string, record json.RawMessage) {
-	v.emit("info", "state_record", addr, map[string]any{"address": addr, "record": record})
+// StateShow emits a state_record event with the entry under the field of
+// its kind: redis, backend or target.
+func (v *viewJSON) StateShow(addr string, entry any) {
+	fields := map[string]any{"address": addr}
+	switch e := entry.(type) {
+	case *provision.RedisState:
+		fields["redis"] = wireStateRedis(e)
+	case *provision.BackendState:
+		fields["backend"] = wireStateBackend(e)
+	case *provision.TargetState:
+		fields["target"] = wireStateTarget(e)
+	default:
+		v.Error(fmt.Errorf("state show %s: cannot show a %T; this is a bug in rediskit, please report it", addr, entry))
+		return
+	}
+	v.emit("info", "state_record", addr, fields)
 }
 
 // Formatted emits a fmt_file event.

@@ -150,3 +150,57 @@ type jsonApproval struct {
 	Operation string `json:"operation"`
 	Flag      string `json:"flag"`
 }
+
+// jsonStateRedis is a redis block as the state records it, for
+// state_record.
+type jsonStateRedis struct {
+	Name           string             `json:"name"`
+	Backends       []jsonStateBackend `json:"backends"`
+	PreventDestroy bool               `json:"prevent_destroy,omitempty"`
+}
+
+// jsonStateBackend is one backend as the state records it. Attrs and
+// Pending are the adapter's own keys, an open set.
+type jsonStateBackend struct {
+	Type           string            `json:"type"`
+	Status         string            `json:"status"`
+	ID             string            `json:"id,omitempty"`
+	Attrs          map[string]string `json:"attrs,omitempty"`
+	Pending        map[string]string `json:"pending,omitempty"`
+	URLFingerprint string            `json:"url_fingerprint,omitempty"`
+	CreatedAt      time.Time         `json:"created_at,omitzero"`
+	VerifiedAt     time.Time         `json:"verified_at,omitzero"`
+}
+
+// jsonStateTarget is one target as the state records it.
+type jsonStateTarget struct {
+	Type           string            `json:"type"`
+	Name           string            `json:"name"`
+	Redis          string            `json:"redis"`
+	Attrs          map[string]string `json:"attrs"`
+	URLFingerprint string            `json:"url_fingerprint"`
+	WrittenAt      time.Time         `json:"written_at,omitzero"`
+	Pending        map[string]string `json:"pending,omitempty"`
+}
+
+func wireStateBackend(b *provision.BackendState) jsonStateBackend {
+	return jsonStateBackend{Type: b.Type, Status: b.Status, ID: b.ID, Attrs: b.Attrs, Pending: b.Pending,
+		URLFingerprint: b.URLFingerprint, CreatedAt: b.CreatedAt, VerifiedAt: b.VerifiedAt}
+}
+
+func wireStateRedis(rs *provision.RedisState) jsonStateRedis {
+	out := jsonStateRedis{Name: rs.Name, Backends: []jsonStateBackend{}, PreventDestroy: rs.PreventDestroy}
+	for _, b := range rs.Backends {
+		out.Backends = append(out.Backends, wireStateBackend(b))
+	}
+	return out
+}
+
+func wireStateTarget(t *provision.TargetState) jsonStateTarget {
+	attrs := map[string]string(t.Attrs)
+	if attrs == nil {
+		attrs = map[string]string{}
+	}
+	return jsonStateTarget{Type: t.Type, Name: t.Name, Redis: t.Redis, Attrs: attrs, URLFingerprint: t.URLFingerprint,
+		WrittenAt: t.WrittenAt, Pending: t.Pending}
+}

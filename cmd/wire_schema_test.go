@@ -31,6 +31,10 @@ func TestWireTypesMatchSchema(t *testing.T) {
 		{jsonFormat{}, "fmt_file.format"},
 		{jsonStackEdit{}, "stack_edit.edit"},
 		{jsonApproval{}, "approval_required.approval"},
+		{jsonStateRedis{}, "state_record.redis"},
+		{jsonStateBackend{}, "state_record.backend"},
+		{jsonStateBackend{}, "state_record.redis.backends.[]"},
+		{jsonStateTarget{}, "state_record.target"},
 	} {
 		typ := reflect.TypeOf(tc.wire)
 		s := schema.at(t, tc.path)
@@ -48,7 +52,7 @@ func TestWireTypesMatchSchema(t *testing.T) {
 				continue
 			}
 			names = append(names, name)
-			if !strings.Contains(opts, "omitempty") {
+			if !strings.Contains(opts, "omitempty") && !strings.Contains(opts, "omitzero") {
 				required = append(required, name)
 			}
 			props, ok := f.props[name]
