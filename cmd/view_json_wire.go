@@ -38,7 +38,7 @@ type jsonAttr struct {
 }
 
 func wireChange(c *provision.Change) jsonChange {
-	out := jsonChange{Address: c.Address, Redis: c.Redis, Type: c.Type, Action: string(c.Action), Reason: c.Reason,
+	out := jsonChange{Address: c.Address, Redis: c.Redis, Type: c.Type, Action: wireAction(c.Action), Reason: c.Reason,
 		Drift: c.Drift, From: c.From, Describe: c.Describe, Warnings: c.Warnings, URL: c.URL}
 	for _, a := range c.Attrs {
 		out.Attrs = append(out.Attrs, jsonAttr{Name: a.Name, Old: a.Old, New: a.New, ForcesReplace: a.ForcesReplace, Note: a.Note})

@@ -35,6 +35,14 @@ func TestWireTypesMatchSchema(t *testing.T) {
 		{jsonStateBackend{}, "state_record.backend"},
 		{jsonStateBackend{}, "state_record.redis.backends.[]"},
 		{jsonStateTarget{}, "state_record.target"},
+		{jsonHook{}, "hook"},
+		{jsonVerify{}, "verify_result.verify"},
+		{jsonMigration{}, "migration_plan.migration"},
+		{jsonTargetCheck{}, "target_check.target"},
+		{jsonChanges{}, "change_summary.changes"},
+		{jsonDiagnostic{}, "diagnostic.diagnostic"},
+		{jsonRange{}, "diagnostic.diagnostic.range"},
+		{jsonPos{}, "pos"},
 	} {
 		typ := reflect.TypeOf(tc.wire)
 		s := schema.at(t, tc.path)
@@ -145,4 +153,28 @@ func jsonKindOf(t reflect.Type) string {
 		return jsonKindOf(t.Elem())
 	}
 	return t.Kind().String()
+}
+
+// TestWireNamesMatchSchema: the stream names actions and engine events
+// from its own tables, which give exactly the documented names.
+func TestWireNamesMatchSchema(t *testing.T) {
+	schema := mustSchema(t)
+	var actions, documented []string
+	for _, name := range jsonActions {
+		actions = append(actions, name)
+	}
+	for _, e := range schema.Defs["action"].Enum {
+		documented = append(documented, e.(string))
+	}
+	sort.Strings(actions)
+	sort.Strings(documented)
+	if !slices.Equal(actions, documented) {
+		t.Errorf("the JSON view names actions %v; the schema's action lists %v", actions, documented)
+	}
+	events := schema.eventTypes()
+	for engine, name := range jsonEventTypes {
+		if _, ok := events[name]; !ok {
+			t.Errorf("engine event %q goes out as %q, which the schema does not document", engine, name)
+		}
+	}
 }
