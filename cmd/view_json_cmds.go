@@ -36,7 +36,7 @@ func (v *viewJSON) StateShow(addr string, entry any) {
 
 // Formatted emits a fmt_file event.
 func (v *viewJSON) Formatted(f formatted) {
-	v.emit("info", "fmt_file", f.File, map[string]any{"format": jsonFormat{File: f.File, Rewritten: f.Rewritten, Diff: f.Diff}})
+	v.emit("info", "fmt_file", f.File, map[string]any{"format": jsonFormat(f)})
 }
 
 // StackEdit emits a stack_edit event with the diff (on stdout, as every

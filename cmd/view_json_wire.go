@@ -116,7 +116,7 @@ type jsonOutput struct {
 }
 
 func wireOutput(o outputValue) jsonOutput {
-	return jsonOutput{Name: o.Name, Provider: o.Provider, URL: o.URL, Sensitive: o.Sensitive, TLS: o.TLS, CAFile: o.CAFile}
+	return jsonOutput(o)
 }
 
 // jsonStateResource is one line of `state list`: a backend or a target
