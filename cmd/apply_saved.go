@@ -29,7 +29,7 @@ func runApplySaved(ctx context.Context, a *app, pf *provision.PlanFile) error {
 	if err != nil {
 		return err
 	}
-	a.view().Plan(plan)
+	a.applyView().Plan(plan)
 	a.showMigrationSteps(plan, &runOptions{})
 	if !plan.HasChanges() {
 		return nil
@@ -47,6 +47,6 @@ func (a *app) execute(ctx context.Context, s *session, plan *provision.Plan, op 
 		return fmt.Errorf("%w\nWhat is done so far is recorded in the state; fix the cause and run `rediskit %s` again to continue", err, op)
 	}
 	sum := plan.Summary()
-	a.view().Result(result{Kind: op, Summary: &sum, Message: completeLine(op, sum)})
+	a.applyView().Result(result{Kind: op, Summary: &sum, Message: completeLine(op, sum)})
 	return nil
 }

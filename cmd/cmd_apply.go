@@ -84,10 +84,11 @@ func (a *app) confirm(autoApprove bool, op string) error {
 	if autoApprove {
 		return nil
 	}
-	if !a.streams.InTTY || a.json {
+	canAsk := a.streams.InTTY && !a.json
+	a.applyView().Approval(op, canAsk)
+	if !canAsk {
 		return fmt.Errorf("%s needs confirmation, but there is no terminal to ask on; review the plan above and rerun with --auto-approve", op)
 	}
-	fmt.Fprintf(a.streams.Out, "\nDo you want to %s? Only 'yes' will be accepted.\n  Enter a value: ", op)
 	line, err := bufio.NewReader(a.streams.In).ReadString('\n')
 	if strings.TrimSpace(line) != "yes" || (err != nil && line == "") {
 		return fmt.Errorf("%s cancelled: nothing was changed", op)

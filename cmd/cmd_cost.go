@@ -64,7 +64,7 @@ func runCost(ctx context.Context, a *app, opts *costOptions) error {
 	for _, rb := range stack.Redis {
 		rep.Sections = append(rep.Sections, costSectionFor(ctx, prices, stack, reg, st.RedisByName(rb.Name), rb, opts))
 	}
-	a.view().Cost(rep)
+	a.costView().Cost(rep)
 	return nil
 }
 

@@ -82,17 +82,18 @@ func fmtFile(a *app, path string, opts *fmtOptions) (bool, error) {
 	}
 	file, diags := hclsyntax.ParseConfig(src, path, hcl.InitialPos)
 	if diags.HasErrors() {
-		a.view().Diagnostics(diags, map[string]*hcl.File{path: file})
+		a.fmtView().Diagnostics(diags, map[string]*hcl.File{path: file})
 		return false, errReported
 	}
 	out := hclwrite.Format(src)
 	if bytes.Equal(out, src) {
 		return false, nil
 	}
-	fmt.Fprintln(a.streams.Out, path)
+	f := formatted{File: path, Rewritten: !opts.check}
 	if opts.diff {
-		fmt.Fprint(a.streams.Out, unifiedDiff(path, "formatted", string(src), string(out)))
+		f.Diff = unifiedDiff(path, "formatted", string(src), string(out))
 	}
+	a.fmtView().Formatted(f)
 	if opts.check {
 		return true, nil
 	}

@@ -56,8 +56,8 @@ func runImport(ctx context.Context, a *app, opts *importOptions) error {
 	if err != nil {
 		return fmt.Errorf("%s is imported and recorded in the state, but planning failed: %w; fix the cause and run `rediskit plan`", opts.addr, err)
 	}
-	a.view().Plan(plan)
-	a.view().Result(result{Kind: "import", Message: importLine(opts.addr, bs, plan)})
+	a.planView().Plan(plan)
+	a.planView().Result(result{Kind: "import", Message: importLine(opts.addr, bs, plan)})
 	return nil
 }
 

@@ -49,7 +49,7 @@ func runMigrate(ctx context.Context, a *app, opts *migrateOptions) error {
 	}
 	rb, diags := migrationBlock(stack, reg, opts)
 	if diags.HasErrors() {
-		a.view().Diagnostics(diags, stack.Files)
+		a.migrateView().Diagnostics(diags, stack.Files)
 		return errReported
 	}
 	src, err := os.ReadFile(stack.File)
@@ -61,7 +61,7 @@ func runMigrate(ctx context.Context, a *app, opts *migrateOptions) error {
 		return err
 	}
 	if string(edited) != string(src) {
-		fmt.Fprint(a.streams.Err, unifiedDiff(stack.File, "migrated", string(src), string(edited)))
+		a.migrateView().StackEdit(stack.File, unifiedDiff(stack.File, "migrated", string(src), string(edited)))
 	}
 	next, _, err := a.parseStack(stack.File, edited)
 	if err != nil {

@@ -59,7 +59,7 @@ func runOutput(ctx context.Context, a *app, opts *outputOptions) error {
 	}
 	if opts.format == formatDjango {
 		// The block holds no URL: the app reads it from its environment.
-		a.view().DjangoSettings(djangoEnv)
+		a.outputView().DjangoSettings(djangoEnv)
 		return nil
 	}
 	_, st, refreshed, err := a.refreshOnly(ctx, stack, reg)
@@ -85,7 +85,7 @@ func runOutput(ctx context.Context, a *app, opts *outputOptions) error {
 		}
 		outs = append(outs, o)
 	}
-	a.view().Outputs(outs)
+	a.outputView().Outputs(outs)
 	return nil
 }
 

@@ -47,7 +47,7 @@ func runPlan(ctx context.Context, a *app, opts *planOptions) error {
 	if err != nil {
 		return err
 	}
-	a.view().Plan(plan)
+	a.planView().Plan(plan)
 	a.showMigrationSteps(plan, &runOptions{})
 	a.showPlanCost(ctx, stack, reg, s.state, plan)
 	if opts.out != "" {
@@ -70,7 +70,7 @@ func (a *app) savePlan(stack *provision.Stack, plan *provision.Plan, path string
 	if err := pf.Write(path); err != nil {
 		return err
 	}
-	a.view().Result(result{Kind: "plan_saved", PlanFile: path,
+	a.planView().Result(result{Kind: "plan_saved", PlanFile: path,
 		Message: fmt.Sprintf("Saved the plan to %s. To perform exactly these actions, run: rediskit apply %s", path, path)})
 	return nil
 }

@@ -2,7 +2,6 @@ package cmd
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -63,14 +62,17 @@ func runStateList(ctx context.Context, a *app, path string) error {
 	if err != nil {
 		return err
 	}
+	var list []stateResource
 	for _, rs := range st.Redis {
 		for _, b := range rs.Backends {
-			fmt.Fprintf(a.streams.Out, "redis.%s.%s\t%s\t%s\n", rs.Name, b.Type, b.Status, b.ID)
+			list = append(list, stateResource{Address: "redis." + rs.Name + "." + b.Type, Redis: rs.Name, Type: b.Type,
+				Status: b.Status, ID: b.ID})
 		}
 	}
 	for _, t := range st.Targets {
-		fmt.Fprintf(a.streams.Out, "%s\tredis.%s\n", t.Address(), t.Redis)
+		list = append(list, stateResource{Address: t.Address(), Target: true, Redis: t.Redis, Type: t.Type})
 	}
+	a.stateView().StateList(list)
 	return nil
 }
 
@@ -97,8 +99,7 @@ func runStateShow(ctx context.Context, a *app, path, addr string) error {
 	if found == nil || found == (*provision.BackendState)(nil) {
 		return fmt.Errorf("no %q in state; `rediskit state list` shows what is there", addr)
 	}
-	b, _ := json.MarshalIndent(found, "", "  ")
-	fmt.Fprintln(a.streams.Out, string(b))
+	a.stateView().StateShow(addr, found)
 	return nil
 }
 
@@ -110,7 +111,7 @@ func runStateUnlock(ctx context.Context, a *app, path, id string) error {
 	if err := store.Unlock(ctx, id); err != nil {
 		return err
 	}
-	a.view().Result(result{Kind: "unlock", Message: "The state lock " + id + " was released."})
+	a.stateView().Result(result{Kind: "unlock", Message: "The state lock " + id + " was released."})
 	return nil
 }
 
@@ -179,7 +180,7 @@ func runStateMigrate(ctx context.Context, a *app, path, from string) error {
 	var moved *provision.MovedError
 	switch {
 	case errors.As(err, &moved) && moved.To == dst.Describe():
-		a.view().Result(result{Kind: "state_migrate", Message: "The state was already moved to " + dst.Describe() + "; nothing to do."})
+		a.stateView().Result(result{Kind: "state_migrate", Message: "The state was already moved to " + dst.Describe() + "; nothing to do."})
 		return nil
 	case err != nil:
 		return fmt.Errorf("migrate: %w", err)
@@ -194,7 +195,7 @@ func runStateMigrate(ctx context.Context, a *app, path, from string) error {
 		return fmt.Errorf("the state was copied to %s, but %s could not be marked as moved: %w; "+
 			"run `rediskit state migrate --from %s` again to finish", dst.Describe(), src.Describe(), err, src.Describe())
 	}
-	a.view().Result(result{Kind: "state_migrate", Message: fmt.Sprintf(
+	a.stateView().Result(result{Kind: "state_migrate", Message: fmt.Sprintf(
 		"The state (redis blocks: %d, targets: %d) was moved from %s to %s; the old place now points to the new one.",
 		len(st.Redis), len(st.Targets), src.Describe(), dst.Describe())})
 	return nil
@@ -256,14 +257,14 @@ func (a *app) lockAll(ctx context.Context, operation string, stores ...provision
 	}
 	for _, s := range stores {
 		info := provision.NewLockInfo(operation, s.Describe(), Version, a.getenv)
-		id, err := provision.LockWithTimeout(ctx, s, info, a.lockTimeout, a.view().LockWait)
+		id, err := provision.LockWithTimeout(ctx, s, info, a.lockTimeout, a.stateView().LockWait)
 		if err != nil {
 			release()
 			return nil, err
 		}
 		unlocks = append(unlocks, func() {
 			if err := s.Unlock(context.Background(), id); err != nil {
-				a.view().Error(fmt.Errorf("release the lock of %s: %w; run `rediskit state unlock %s` once no rediskit runs", s.Describe(), err, id))
+				a.stateView().Error(fmt.Errorf("release the lock of %s: %w; run `rediskit state unlock %s` once no rediskit runs", s.Describe(), err, id))
 			}
 		})
 	}

@@ -13,7 +13,7 @@ func newValidateCmd(a *app) *cobra.Command {
 			if _, _, err := a.loadStack(stackPath(args)); err != nil {
 				return err
 			}
-			a.view().Result(result{Kind: "valid", Message: "Success! The stack is valid."})
+			a.validateView().Result(result{Kind: "valid", Message: "Success! The stack is valid."})
 			return nil
 		},
 	}
@@ -25,7 +25,7 @@ func newVersionCmd(a *app) *cobra.Command {
 		Short: "Print rediskit's version",
 		Args:  cobra.NoArgs,
 		RunE: func(c *cobra.Command, args []string) error {
-			a.view().Result(result{Kind: "version", Message: versionLine()})
+			a.validateView().Result(result{Kind: "version", Message: versionLine()})
 			return nil
 		},
 	}

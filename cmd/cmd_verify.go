@@ -46,14 +46,14 @@ func runVerify(ctx context.Context, a *app, path string) error {
 		failed += a.verifyTargets(stack, st, refreshed, rb.Name, inst)
 	}
 	if failed > 0 {
-		a.view().Result(result{Kind: "error", Message: fmt.Sprintf("Verification failed: %d problems.", failed)})
+		a.verifyView().Result(result{Kind: "error", Message: fmt.Sprintf("Verification failed: %d problems.", failed)})
 		return &exitCodeError{code: exitError}
 	}
 	msg := "Verification passed."
 	if unreachable > 0 {
 		msg = fmt.Sprintf("Verification passed where it could run: %s not reachable from here (private network), so only the targets were checked.", plural(unreachable, "backend"))
 	}
-	a.view().Result(result{Kind: "verify", Message: msg})
+	a.verifyView().Result(result{Kind: "verify", Message: msg})
 	return nil
 }
 

@@ -155,6 +155,25 @@ func emitSamples(t *testing.T, v *viewJSON) {
 		v.Result(r)
 	}
 	costSamples(t, v)
+	commandSamples(v)
+}
+
+// commandSamples covers the events of fmt, migrate's edit, the approval
+// refusal and the state commands.
+func commandSamples(v *viewJSON) {
+	v.Formatted(formatted{File: "stack.hcl", Rewritten: true})
+	v.Formatted(formatted{File: "prod/stack.hcl", Diff: "--- prod/stack.hcl\n+++ prod/stack.hcl (formatted)\n"})
+	v.StackEdit("stack.hcl", "--- stack.hcl\n+++ stack.hcl (migrated)\n")
+	v.Approval("apply", false)
+	v.StateList([]stateResource{{Address: "redis.channels.local", Redis: "channels", Type: "local", Status: "active", ID: "127.0.0.1:6379"},
+		{Address: "target.dotenv.dev", Target: true, Redis: "channels", Type: "dotenv"}})
+	v.StateList(nil)
+	backend := &provision.BackendState{Type: "local", Status: "active", ID: "local:channels", Attrs: map[string]string{"port": "6379"},
+		Pending: map[string]string{"operation": "op-1"}, URLFingerprint: "sha256:37ca", CreatedAt: time.Now(), VerifiedAt: time.Now()}
+	v.StateShow("redis.channels", &provision.RedisState{Name: "channels", Backends: []*provision.BackendState{backend}, PreventDestroy: true})
+	v.StateShow("redis.channels.local", backend)
+	v.StateShow("target.dotenv.dev", &provision.TargetState{Type: "dotenv", Name: "dev", Redis: "channels",
+		Attrs: provision.TargetAttrs{"path": ".env"}, URLFingerprint: "sha256:37ca", WrittenAt: time.Now(), Pending: map[string]string{"rev": "2"}})
 }
 
 func costSamples(t *testing.T, v *viewJSON) {
@@ -339,7 +358,7 @@ func TestEveryJSONRunIsChecked(t *testing.T) {
 			}
 		}
 	}
-	for _, sub := range []string{"validate", "plan", "apply", "destroy", "verify", "output", "import", "cost", "state", "version", "migrate", "prune"} {
+	for _, sub := range []string{"validate", "fmt", "plan", "apply", "destroy", "verify", "output", "import", "cost", "state", "version", "migrate", "prune"} {
 		if !covered[sub] {
 			t.Errorf("no script runs `rediskit %s --json`", sub)
 		}

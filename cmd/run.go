@@ -46,7 +46,7 @@ func (a *app) applyStack(ctx context.Context, stack *provision.Stack, reg *provi
 	if err != nil {
 		return err
 	}
-	a.view().Plan(plan)
+	a.applyView().Plan(plan)
 	a.showMigrationSteps(plan, opts)
 	if !plan.HasChanges() {
 		return opts.runBeforeApply()
@@ -95,7 +95,7 @@ func (a *app) showMigrationSteps(plan *provision.Plan, opts *runOptions) {
 		if len(steps) == 0 {
 			continue
 		}
-		a.view().Event(provision.Event{Type: provision.EventMigration, Address: c.Address,
+		a.applyView().Event(provision.Event{Type: provision.EventMigration, Address: c.Address,
 			Message: fmt.Sprintf("%s → %s", c.From, c.Type), Steps: steps})
 	}
 }

@@ -14,7 +14,7 @@ import (
 
 // jsonUIVersion is the version of the JSON stream. Fields are only ever
 // added; a change that removes or renames one needs a new major version.
-const jsonUIVersion = "1.1"
+const jsonUIVersion = "1.2"
 
 // viewJSON writes one JSON object per line to stdout, each with a "type",
 // for pipelines. Secrets are masked exactly as in the human view.
@@ -49,35 +49,24 @@ func (v *viewJSON) Diagnostics(diags hcl.Diagnostics, _ map[string]*hcl.File) {
 		if d.Severity == hcl.DiagWarning {
 			level = "warn"
 		}
-		v.emit(level, "diagnostic", d.Summary, map[string]any{"diagnostic": jsonDiagnostic(d)})
+		v.emit(level, "diagnostic", d.Summary, map[string]any{"diagnostic": wireDiagnostic(d)})
 	}
-}
-
-func jsonDiagnostic(d *hcl.Diagnostic) map[string]any {
-	out := map[string]any{"severity": map[bool]string{true: "error", false: "warning"}[d.Severity == hcl.DiagError],
-		"summary": d.Summary, "detail": d.Detail}
-	if d.Subject != nil {
-		out["range"] = map[string]any{"filename": d.Subject.Filename,
-			"start": map[string]int{"line": d.Subject.Start.Line, "column": d.Subject.Start.Column, "byte": d.Subject.Start.Byte},
-			"end":   map[string]int{"line": d.Subject.End.Line, "column": d.Subject.End.Column, "byte": d.Subject.End.Byte}}
-	}
-	return out
 }
 
 func (v *viewJSON) Error(err error) {
-	v.emit("error", "diagnostic", err.Error(), map[string]any{"diagnostic": map[string]any{
-		"severity": "error", "summary": err.Error(), "detail": ""}})
+	v.emit("error", "diagnostic", err.Error(), map[string]any{"diagnostic": jsonDiagnostic{
+		Severity: "error", Summary: err.Error()}})
 }
 
 func (v *viewJSON) Plan(p *provision.Plan) {
 	for _, c := range p.Changes {
 		if c.Drift != "" {
-			v.emit("info", "resource_drift", c.Address+": "+c.Drift, map[string]any{"change": c})
+			v.emit("info", "resource_drift", c.Address+": "+c.Drift, map[string]any{"change": wireChange(c)})
 		}
 	}
 	for _, c := range p.Changes {
 		if c.Action != provision.NoOp {
-			v.emit("info", "planned_change", c.Address+": plan to "+string(c.Action), map[string]any{"change": c})
+			v.emit("info", "planned_change", c.Address+": plan to "+wireAction(c.Action), map[string]any{"change": wireChange(c)})
 		}
 	}
 	s := p.Summary()
@@ -85,43 +74,48 @@ func (v *viewJSON) Plan(p *provision.Plan) {
 	if p.Destroy {
 		op = "destroy"
 	}
-	v.emit("info", "change_summary", "Plan: "+summaryLine(s), map[string]any{"changes": summaryFields(s, op)})
-}
-
-func summaryFields(s provision.Summary, op string) map[string]any {
-	return map[string]any{"create": s.Create, "update": s.Update, "replace": s.Replace, "delete": s.Delete,
-		"bind": s.Bind, "unbind": s.Unbind, "operation": op}
+	v.emit("info", "change_summary", "Plan: "+summaryLine(s), map[string]any{"changes": wireChanges(s, op)})
 }
 
 func (v *viewJSON) Event(ev provision.Event) {
-	switch ev.Type {
-	case provision.EventVerify:
-		v.emit(verifyLevel(ev.Verify), string(ev.Type), ev.Address+": "+ev.Message,
-			map[string]any{"verify": jsonVerify(ev.Address, ev.Verify)})
-	case provision.EventWarning:
+	typ, known := jsonEventTypes[ev.Type]
+	switch {
+	case ev.Type == provision.EventWarning || !known:
 		msg := ev.Message
 		if ev.Address != "" {
 			msg = ev.Address + ": " + msg
 		}
 		v.emit("warn", "log", msg, nil)
+	default:
+		v.event(typ, ev)
+	}
+}
+
+// event emits an engine event the stream has a type for.
+func (v *viewJSON) event(typ string, ev provision.Event) {
+	switch ev.Type {
+	case provision.EventVerify:
+		v.emit(verifyLevel(ev.Verify), typ, ev.Address+": "+ev.Message,
+			map[string]any{"verify": wireVerify(ev.Address, ev.Verify)})
 	case provision.EventMigration:
 		from, to, _ := strings.Cut(ev.Message, " → ")
-		v.emit("info", string(ev.Type), ev.Address+": "+ev.Message, map[string]any{"migration": map[string]any{
-			"address": ev.Address, "from": from, "to": to, "steps": ev.Steps}})
+		v.emit("info", typ, ev.Address+": "+ev.Message, map[string]any{"migration": jsonMigration{
+			Address: ev.Address, From: from, To: to, Steps: ev.Steps}})
 	case provision.EventTargetCheck:
 		level := map[bool]string{false: "info", true: "error"}[ev.Failed]
-		v.emit(level, string(ev.Type), ev.Address+": "+ev.Message, map[string]any{"target": map[string]any{
-			"address": ev.Address, "passed": !ev.Failed, "message": ev.Message}})
+		v.emit(level, typ, ev.Address+": "+ev.Message, map[string]any{"target": jsonTargetCheck{
+			Address: ev.Address, Passed: !ev.Failed, Message: ev.Message}})
 	case provision.EventRefresh:
-		v.emit("info", "refresh_complete", ev.Message, nil)
+		v.emit("info", typ, ev.Message, nil)
 	default:
 		level := "info"
 		if ev.Type == provision.EventApplyErrored {
 			level = "error"
 		}
-		msg := strings.TrimSpace(ev.Address + ": " + string(ev.Action) + " " + ev.Message)
-		v.emit(level, string(ev.Type), msg, map[string]any{"hook": map[string]any{
-			"address": ev.Address, "action": ev.Action, "elapsed_seconds": ev.Elapsed.Seconds(), "message": ev.Message}})
+		action := wireAction(ev.Action)
+		msg := strings.TrimSpace(ev.Address + ": " + action + " " + ev.Message)
+		v.emit(level, typ, msg, map[string]any{"hook": jsonHook{
+			Address: ev.Address, Action: action, ElapsedSeconds: ev.Elapsed.Seconds(), Message: ev.Message}})
 	}
 }
 
@@ -135,24 +129,14 @@ func verifyLevel(r *provision.VerifyResult) string {
 	return "error"
 }
 
-func jsonVerify(addr string, r *provision.VerifyResult) map[string]any {
-	out := map[string]any{"address": addr, "passed": r.Passed, "unreachable": r.Unreachable, "checks": orEmpty(r.Checks),
-		"latency_median_ms": float64(r.LatencyMedian.Microseconds()) / 1000, "latency_worst_ms": float64(r.LatencyWorst.Microseconds()) / 1000,
-		"billable_commands": r.BillableCommands, "failure": r.Failure}
-	if r.Err != nil {
-		out["error"] = r.Err.Error()
-	}
-	return out
-}
-
 func (v *viewJSON) LockWait(held *provision.LockError, next time.Duration) {
-	v.emit("warn", "lock_wait", held.Error(), map[string]any{"lock": held.Info, "retry_in_seconds": next.Seconds()})
+	v.emit("warn", "lock_wait", held.Error(), map[string]any{"lock": wireLock(held.Info), "retry_in_seconds": next.Seconds()})
 }
 
 func (v *viewJSON) Outputs(outs []outputValue) {
-	m := map[string]any{}
+	m := map[string]jsonOutput{}
 	for _, o := range outs {
-		m[o.Name] = o
+		m[o.Name] = wireOutput(o)
 	}
 	v.emit("info", "outputs", fmt.Sprintf("Outputs: %d", len(outs)), map[string]any{"outputs": m})
 }
@@ -168,7 +152,7 @@ func (v *viewJSON) Result(r result) {
 	typ, level := "log", "info"
 	if r.Summary != nil {
 		typ = "change_summary"
-		fields["changes"] = summaryFields(*r.Summary, r.Kind)
+		fields["changes"] = wireChanges(*r.Summary, r.Kind)
 	}
 	if r.PlanFile != "" {
 		fields["plan_file"] = r.PlanFile
@@ -223,7 +207,7 @@ func (v *viewJSON) Cost(r *costReport) {
 		}
 		v.emit("info", "cost_comparison", msg, map[string]any{"comparison": map[string]any{
 			"address": s.Address, "usage": jsonDemand(s.appDemand), "options": opts, "break_evens": breaks, "active_role": s.Role,
-			"reference": orEmpty(c.Reference), "prices_as_of": r.AsOf}})
+			"reference": wireReferences(c.Reference), "prices_as_of": r.AsOf}})
 		v.costWarnings(s.Warnings)
 	}
 }
