@@ -214,6 +214,6 @@ func TestBrokenConnectionsAreRetried(t *testing.T) {
 		t.Fatalf("Read from an endpoint that hangs up: err = %v; want one naming the object and saying to check the network", err)
 	}
 	if n := accepted.Load(); n != 5 {
-		t.Errorf("%d connections; want 5, one per attempt", n)
+		t.Errorf("%d connections; want 5, one per attempt (last error: %v)", n, err)
 	}
 }

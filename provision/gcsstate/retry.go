@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"net/url"
 	"time"
 
 	"golang.org/x/oauth2"
@@ -69,6 +70,11 @@ func transient(err error) bool {
 	if errors.As(err, &re) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return false
 	}
+	// A request that got no answer at all (a refused, reset or closed
+	// connection, "server closed idle connection") failed in transport,
+	// which net/http reports as a *url.Error; every request here is safe
+	// to repeat.
 	var op *net.OpError
-	return errors.As(err, &op) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF)
+	var ue *url.Error
+	return errors.As(err, &op) || errors.As(err, &ue) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF)
 }
