@@ -193,7 +193,7 @@ func (s *Server) ping() error {
 	var conn net.Conn
 	var err error
 	if s.tls {
-		conn, err = tls.DialWithDialer(dialer, "tcp", s.Addr(), &tls.Config{RootCAs: s.RootCAs(), MinVersion: tls.VersionTLS12})
+		conn, err = tls.DialWithDialer(dialer, "tcp", s.Addr(), &tls.Config{RootCAs: s.RootCAs(), ServerName: s.name, MinVersion: tls.VersionTLS12})
 	} else {
 		conn, err = dialer.Dial("tcp", s.Addr())
 	}

@@ -23,6 +23,10 @@ type Options struct {
 	// Hostnames are the DNS SANs of the server certificate; default
 	// "localhost". 127.0.0.1 is always an IP SAN.
 	Hostnames []string
+	// NoIPSAN leaves 127.0.0.1 out of the certificate, which then names
+	// only Hostnames: like Memorystore's, whose certificates need not name
+	// the IP address clients reach the instance by (gcp-apis.md §6b row 9).
+	NoIPSAN bool
 	// CA signs the server certificate when TLS is set; a fresh CA when nil.
 	// Pass one CA to several servers so that one SSL_CERT_FILE trusts them
 	// all. CACertPEM and CAFile then hold this CA.
@@ -45,6 +49,7 @@ type Server struct {
 	CAFile    string // path of CACertPEM on disk, for SSL_CERT_FILE; "" without TLS
 
 	tls       bool
+	name      string // a name the certificate carries, for the readiness check
 	dir       string
 	removeDir bool
 	proc      *process
@@ -162,7 +167,7 @@ func prepare(opts Options) (*Server, error) {
 	}
 	s.proc = &process{dir: s.dir, extra: opts.ExtraConfig}
 	if opts.TLS {
-		if err := s.writeTLSFiles(opts.CA, opts.Hostnames); err != nil {
+		if err := s.writeTLSFiles(opts.CA, opts.Hostnames, opts.NoIPSAN); err != nil {
 			if s.removeDir {
 				_ = os.RemoveAll(s.dir)
 			}

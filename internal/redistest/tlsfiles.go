@@ -13,9 +13,9 @@ type tlsFiles struct {
 }
 
 // writeTLSFiles issues the server certificate for hostnames (default
-// "localhost") plus 127.0.0.1 from ca, or from a fresh CA when ca is nil, and
+// "localhost") plus 127.0.0.1 (unless noIP) from ca, or from a fresh CA when ca is nil, and
 // writes all three PEM files.
-func (s *Server) writeTLSFiles(ca *CA, hostnames []string) error {
+func (s *Server) writeTLSFiles(ca *CA, hostnames []string, noIP bool) error {
 	if ca == nil {
 		fresh, err := NewCA()
 		if err != nil {
@@ -26,7 +26,11 @@ func (s *Server) writeTLSFiles(ca *CA, hostnames []string) error {
 	if len(hostnames) == 0 {
 		hostnames = []string{"localhost"}
 	}
-	hosts := slices.Concat(hostnames, []string{"127.0.0.1"})
+	s.name = hostnames[0]
+	hosts := hostnames
+	if !noIP {
+		hosts = slices.Concat(hostnames, []string{"127.0.0.1"})
+	}
 	certPEM, keyPEM, err := ca.Issue(hosts)
 	if err != nil {
 		return err

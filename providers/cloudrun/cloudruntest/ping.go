@@ -40,6 +40,8 @@ func (a *app) start(appEnv string, roots []byte, network func(string) string) st
 	}
 	q := u.Query()
 	caFile := q.Get("ssl_ca_certs")
+	check := checksHostname(q.Get("ssl_check_hostname"))
+	verify := !strings.EqualFold(q.Get("ssl_cert_reqs"), "none")
 	q.Del("ssl_ca_certs")
 	u.RawQuery = q.Encode()
 	var ca []byte
@@ -55,7 +57,26 @@ func (a *app) start(appEnv string, roots []byte, network func(string) string) st
 	if ca == nil {
 		ca = roots
 	}
-	return ping(u, ca)
+	return ping(u, tlsOptions{ca: ca, checkHostname: check, verify: verify})
+}
+
+// tlsOptions are the TLS settings redis-py takes from the URL's query.
+type tlsOptions struct {
+	ca            []byte
+	checkHostname bool // ssl_check_hostname
+	verify        bool // ssl_cert_reqs other than "none"
+}
+
+// checksHostname reads ssl_check_hostname as redis-py does (to_bool):
+// absent means redis-py 6's default, true (redis/redis-py#3626), the
+// strictest of the versions apps run; 0, F, FALSE, N and NO in any case
+// mean false; anything else true.
+func checksHostname(v string) bool {
+	switch strings.ToUpper(v) {
+	case "0", "F", "FALSE", "N", "NO":
+		return false
+	}
+	return true
 }
 
 // route checks that the app's egress gets to addr at all.
@@ -81,8 +102,8 @@ func (a *app) route(addr string, network func(string) string) string {
 // ping connects as redis-py does (TLS for rediss://, trusting ca or the
 // image's roots, with the host name checked) and sends AUTH and PING. It
 // speaks RESP itself, so that nothing logs on the test's stderr.
-func ping(u *url.URL, ca []byte) string {
-	conn, err := dial(u, ca)
+func ping(u *url.URL, opts tlsOptions) string {
+	conn, err := dial(u, opts)
 	if err != nil {
 		return containerFailure(appLog(u.Host, err))
 	}
@@ -106,14 +127,43 @@ func ping(u *url.URL, ca []byte) string {
 	return ""
 }
 
-func dial(u *url.URL, ca []byte) (net.Conn, error) {
+func dial(u *url.URL, opts tlsOptions) (net.Conn, error) {
 	d := &net.Dialer{Timeout: pingTimeout}
 	if u.Scheme != "rediss" {
 		return d.Dial("tcp", u.Host)
 	}
 	pool := x509.NewCertPool()
-	pool.AppendCertsFromPEM(ca)
-	return tls.DialWithDialer(d, "tcp", u.Host, &tls.Config{RootCAs: pool, ServerName: u.Hostname(), MinVersion: tls.VersionTLS12})
+	pool.AppendCertsFromPEM(opts.ca)
+	cfg := &tls.Config{RootCAs: pool, ServerName: u.Hostname(), MinVersion: tls.VersionTLS12}
+	if !opts.checkHostname || !opts.verify {
+		// Python's ssl with check_hostname off still verifies the chain
+		// (CERT_REQUIRED); Go can only do that by hand.
+		cfg.InsecureSkipVerify = true //nolint:gosec // the chain is verified below unless ssl_cert_reqs=none
+		cfg.VerifyConnection = func(cs tls.ConnectionState) error {
+			if !opts.verify {
+				return nil
+			}
+			return verifyChain(cs.PeerCertificates, pool)
+		}
+	}
+	return tls.DialWithDialer(d, "tcp", u.Host, cfg)
+}
+
+// verifyChain checks that certs (leaf first) chain up to pool, without a
+// host name, as Python's ssl does with check_hostname off.
+func verifyChain(certs []*x509.Certificate, pool *x509.CertPool) error {
+	if len(certs) == 0 {
+		return errors.New("the server sent no certificate")
+	}
+	inter := x509.NewCertPool()
+	for _, c := range certs[1:] {
+		inter.AddCert(c)
+	}
+	_, err := certs[0].Verify(x509.VerifyOptions{Roots: pool, Intermediates: inter, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}})
+	if err != nil {
+		return &tls.CertificateVerificationError{UnverifiedCertificates: certs, Err: err}
+	}
+	return nil
 }
 
 // command sends args as a RESP array and wants the reply want.
@@ -141,7 +191,14 @@ func command(w io.Writer, r *bufio.Reader, args []string, want string) error {
 func appLog(addr string, err error) string {
 	var certErr *tls.CertificateVerificationError
 	var unknown x509.UnknownAuthorityError
+	var hostErr x509.HostnameError
 	switch {
+	case errors.As(err, &hostErr):
+		what := "Hostname"
+		if net.ParseIP(hostErr.Host) != nil {
+			what = "IP address"
+		}
+		return "redis.exceptions.ConnectionError: Error 1 connecting to " + addr + ". [SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: " + what + " mismatch, certificate is not valid for '" + hostErr.Host + "'."
 	case errors.Is(err, syscall.ECONNREFUSED):
 		return "redis.exceptions.ConnectionError: Error 111 connecting to " + addr + ". Connection refused."
 	case errors.As(err, &certErr), errors.As(err, &unknown), strings.Contains(err.Error(), "certificate"):

@@ -54,7 +54,7 @@ func (e *entry) admin(ca *redistest.CA, f func(context.Context, *redis.Client) e
 	if e.inst.GetTransitEncryptionMode() == redispb.Instance_SERVER_AUTHENTICATION {
 		pool := x509.NewCertPool()
 		pool.AppendCertsFromPEM(ca.CertPEM())
-		opt.TLSConfig = &tls.Config{RootCAs: pool, ServerName: "127.0.0.1", MinVersion: tls.VersionTLS12}
+		opt.TLSConfig = &tls.Config{RootCAs: pool, ServerName: InstanceHostname, MinVersion: tls.VersionTLS12}
 	}
 	c := redis.NewClient(opt)
 	defer c.Close()
@@ -177,6 +177,9 @@ func (s *Server) serve(e *entry, unreachable bool) error {
 	}
 	srv, err := redistest.StartServer(redistest.Options{
 		Password: e.auth, TLS: useTLS, CA: s.ca,
+		// gcp-apis.md §6b row 9: clients reach the instance by IP, which
+		// its certificate need not name; only the chain can be checked.
+		Hostnames: []string{InstanceHostname}, NoIPSAN: true,
 		Dir: filepath.Join(s.dir, strings.ReplaceAll(inst.GetName(), "/", "_")+"-"+strconv.FormatInt(time.Now().UnixNano(), 36)),
 	})
 	if err != nil {
@@ -188,6 +191,10 @@ func (s *Server) serve(e *entry, unreachable bool) error {
 	}
 	return nil
 }
+
+// InstanceHostname is the only name on the fake's server certificates:
+// not the IP address in Instance.Host that clients connect to.
+const InstanceHostname = "redis-instance.memorystore.invalid"
 
 func (s *Server) caCert(ca *redistest.CA, serial int) *redispb.TlsCertificate {
 	now := time.Now()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"errors"
 	"net"
 	"strconv"
 	"testing"
@@ -51,7 +52,9 @@ func ping(t *testing.T, inst *redispb.Instance, auth string) error {
 		for _, c := range certs {
 			pool.AppendCertsFromPEM([]byte(c.GetCert()))
 		}
-		opt.TLSConfig = &tls.Config{RootCAs: pool, ServerName: inst.GetHost(), MinVersion: tls.VersionTLS12}
+		// The certificate does not name the IP (§6b row 9): the chain is
+		// checked against server_ca_certs under the name it does carry.
+		opt.TLSConfig = &tls.Config{RootCAs: pool, ServerName: InstanceHostname, MinVersion: tls.VersionTLS12}
 	}
 	c := redis.NewClient(opt)
 	defer c.Close()
@@ -187,5 +190,46 @@ func TestSharesAGRPCServer(t *testing.T) {
 	}
 	if err := ping(t, inst, "x"); err == nil {
 		t.Error("an unreachable instance answered")
+	}
+}
+
+// gcp-apis.md §6b row 9: a TLS instance's certificate is signed by its own
+// CA (server_ca_certs) and need not name the IP address clients use, so a
+// client that checks the host name against Instance.Host fails, and one that
+// checks the chain against server_ca_certs succeeds.
+func TestDocumentedRow9CertificateDoesNotNameTheIP(t *testing.T) {
+	fake := Start(t, Options{})
+	c := client(t, fake.Addr())
+	op, err := c.CreateInstance(context.Background(), createReq("one", true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	inst, err := op.Wait(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool := x509.NewCertPool()
+	for _, cert := range inst.GetServerCaCerts() {
+		pool.AppendCertsFromPEM([]byte(cert.GetCert()))
+	}
+	addr := net.JoinHostPort(inst.GetHost(), strconv.Itoa(int(inst.GetPort())))
+	conn, err := tls.Dial("tcp", addr, &tls.Config{RootCAs: pool, ServerName: inst.GetHost(), MinVersion: tls.VersionTLS12})
+	var hostErr x509.HostnameError
+	if !errors.As(err, &hostErr) {
+		if conn != nil {
+			conn.Close()
+		}
+		t.Fatalf("dial checking the host name %s = %v, want a host name error", inst.GetHost(), err)
+	}
+	conn, err = tls.Dial("tcp", addr, &tls.Config{RootCAs: pool, ServerName: InstanceHostname, MinVersion: tls.VersionTLS12})
+	if err != nil {
+		t.Fatalf("the chain does not verify against server_ca_certs: %v", err)
+	}
+	leaf := conn.ConnectionState().PeerCertificates[0]
+	conn.Close()
+	for _, ip := range leaf.IPAddresses {
+		if ip.String() == inst.GetHost() {
+			t.Errorf("the certificate names %s", ip)
+		}
 	}
 }
