@@ -79,8 +79,12 @@ func TestCopyToMiniredis(t *testing.T) {
 	src, from := server(t, redistest.Options{})
 	m, dst, to := mini(t)
 	n := fill(t, src, fixture{n: 3000, big: true})
-	start := time.Now()
+	// Copy's own verification compares TTLs within a second: the target's
+	// clock must move as the source's does, however long a loaded machine
+	// takes over the copy.
+	stop := tick(m)
 	res, err := Copy(context.Background(), from, to, Options{Verify: true})
+	stop()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -88,9 +92,7 @@ func TestCopyToMiniredis(t *testing.T) {
 	if res.Mode != ModeTyped {
 		t.Errorf("mode %s, want %s", res.Mode, ModeTyped)
 	}
-	took := time.Since(start)
-	m.FastForward(took)
-	assertSame(t, src, dst, frozen{m, took})
+	assertSame(t, src, dst, frozen{m, 0})
 }
 
 // One payload refused by the target (corrupted on the way) is copied by

@@ -154,6 +154,34 @@ func writeBig(t testing.TB, ctx context.Context, c *redis.Client, extras bool) i
 // frozen is a miniredis side of a copy, whose clock stands still unless
 // moved, with how long the copy took: the TTLs the copy read or wrote on
 // it were taken at some moment of that time, so they may be off by as much.
+// tick keeps m's clock in step with the wall clock until stop is called,
+// which brings it up to the present.
+func tick(m *miniredis.Miniredis) (stop func()) {
+	done := make(chan struct{})
+	finished := make(chan struct{})
+	last := time.Now()
+	step := func() {
+		now := time.Now()
+		m.FastForward(now.Sub(last))
+		last = now
+	}
+	go func() {
+		defer close(finished)
+		t := time.NewTicker(20 * time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				step()
+				return
+			case <-t.C:
+				step()
+			}
+		}
+	}()
+	return func() { close(done); <-finished }
+}
+
 type frozen struct {
 	m    *miniredis.Miniredis
 	copy time.Duration
